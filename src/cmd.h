@@ -1,0 +1,46 @@
+/*
+ * cmd: the command line.  Each subcommand is a const struct cmd_entry in
+ * its own cmd-NAME.c (after tmux's cmd-*.c); main.c holds the table and the
+ * dispatcher.  An exec function receives argv with argv[0] = the command
+ * name, parses its own options with getopt_long, and returns an exit code.
+ */
+#ifndef BELLOWS_CMD_H
+#define BELLOWS_CMD_H
+
+/* Exit codes of bellows(1), DESIGN.md section 7. */
+enum cmd_exit {
+	CMD_EXIT_DONE = 0,		/* done; lint: no error */
+	CMD_EXIT_FAILED = 1,		/* lint errors, or a step failed */
+	CMD_EXIT_USAGE = 2,		/* usage, plan or SQL syntax error */
+	CMD_EXIT_CONNECT = 3,		/* connection/server error before anything changed */
+	CMD_EXIT_LOCKED = 4,		/* another driver holds the run */
+	CMD_EXIT_INTERRUPTED = 5	/* interrupted by the operator or a signal */
+};
+
+struct cmd_entry {
+	const char	*name;
+	const char	*usage;		/* the arguments after the name */
+	const char	*summary;	/* one line for bellows --help */
+	const char	*help;		/* option list for bellows NAME --help */
+	int		(*exec)(const struct cmd_entry *, int, char **);
+};
+
+extern const struct cmd_entry cmd_lint_entry;
+extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_rollback_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_watch_entry;
+extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_demo_entry;
+
+/* Print "bellows NAME: MESSAGE" and a one-line hint to stderr; returns
+ * CMD_EXIT_USAGE for the caller to return. */
+int	cmd_usage_error(const struct cmd_entry *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Print the command's usage and help to stdout. */
+void	cmd_print_help(const struct cmd_entry *);
+/* For commands a later issue builds: say so plainly, exit 2. */
+int	cmd_not_built(const struct cmd_entry *, int, char **);
+
+#endif

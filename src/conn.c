@@ -1,0 +1,364 @@
+/* conn: see conn.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "util.h"
+
+struct conn {
+	PGconn		*pg;
+	char		*describe;
+	/* Results of the running asynchronous command: the first error
+	 * wins, else the last result is handed back. */
+	PGresult	*last;
+	struct conn_error pending;
+	int		 failed;
+	int		 busy;
+};
+
+void
+conn_error_clear(struct conn_error *err)
+{
+	free(err->message);
+	free(err->detail);
+	free(err->hint);
+	memset(err, 0, sizeof *err);
+}
+
+int
+conn_error_is(const struct conn_error *err, const char *sqlstate)
+{
+	return (strcmp(err->sqlstate, sqlstate) == 0);
+}
+
+char *
+conn_error_format(const struct conn_error *err)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	if (err->sqlstate[0] != '\0')
+		buf_printf(&b, "ERROR %s: ", err->sqlstate);
+	buf_puts(&b, err->message != NULL ? err->message : "unknown error");
+	if (err->detail != NULL)
+		buf_printf(&b, " (DETAIL: %s)", err->detail);
+	if (err->hint != NULL)
+		buf_printf(&b, " (HINT: %s)", err->hint);
+	return (buf_detach(&b));
+}
+
+/* libpq messages end with a newline and may span lines; keep one line. */
+static char *
+conn_tidy(const char *s)
+{
+	char	*p, *q;
+
+	if (s == NULL || *s == '\0')
+		return (NULL);
+	p = xstrdup(s);
+	while ((q = strchr(p, '\n')) != NULL && q[1] != '\0')
+		*q = ' ';
+	if ((q = strchr(p, '\n')) != NULL)
+		*q = '\0';
+	return (p);
+}
+
+static void
+conn_set_error(struct conn_error *err, const char *sqlstate, const char *msg)
+{
+	conn_error_clear(err);
+	snprintf(err->sqlstate, sizeof err->sqlstate, "%s",
+	    sqlstate != NULL ? sqlstate : "");
+	err->message = conn_tidy(msg);
+	if (err->message == NULL)
+		err->message = xstrdup("unknown error");
+}
+
+struct conn *
+conn_open(const char *conninfo, const char *appname, struct conn_error *err)
+{
+	/* dbname first: a conninfo or URI in it is expanded in place, and
+	 * the keywords after it (ours) win over what it says. */
+	const char *const keys[] = {
+		"dbname", "application_name", "connect_timeout", NULL
+	};
+	const char *const vals[] = {
+		conninfo != NULL && *conninfo != '\0' ? conninfo : NULL,
+		appname, getenv("PGCONNECT_TIMEOUT") != NULL ?
+		    getenv("PGCONNECT_TIMEOUT") : "10", NULL
+	};
+	struct conn	*c;
+	PGconn		*pg;
+	const char	*host;
+
+	pg = PQconnectdbParams(keys, vals, 1);
+	if (pg == NULL) {
+		conn_set_error(err, "08001", "out of memory creating connection");
+		return (NULL);
+	}
+	if (PQstatus(pg) != CONNECTION_OK) {
+		conn_set_error(err, "08001", PQerrorMessage(pg));
+		PQfinish(pg);
+		return (NULL);
+	}
+	c = xcalloc(1, sizeof *c);
+	c->pg = pg;
+	host = PQhost(pg);
+	c->describe = xasprintf("%s@%s:%s/%s", PQuser(pg),
+	    host != NULL && *host != '\0' ? host : "localhost", PQport(pg),
+	    PQdb(pg));
+	return (c);
+}
+
+void
+conn_close(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	PQclear(c->last);
+	conn_error_clear(&c->pending);
+	PQfinish(c->pg);
+	free(c->describe);
+	free(c);
+}
+
+PGconn *
+conn_pg(struct conn *c)
+{
+	return (c->pg);
+}
+
+int
+conn_server_version(struct conn *c)
+{
+	return (PQserverVersion(c->pg));
+}
+
+int
+conn_backend_pid(struct conn *c)
+{
+	return (PQbackendPID(c->pg));
+}
+
+int
+conn_socket(struct conn *c)
+{
+	return (PQsocket(c->pg));
+}
+
+const char *
+conn_describe(struct conn *c)
+{
+	return (c->describe);
+}
+
+int
+conn_alive(struct conn *c)
+{
+	return (PQstatus(c->pg) == CONNECTION_OK);
+}
+
+PGresult *
+conn_check(struct conn *c, PGresult *res, struct conn_error *err)
+{
+	const char	*pos;
+
+	if (res == NULL) {
+		conn_set_error(err, PQstatus(c->pg) == CONNECTION_OK ?
+		    "" : CONN_CONNECTION_LOST, PQerrorMessage(c->pg));
+		return (NULL);
+	}
+	switch (PQresultStatus(res)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+	case PGRES_SINGLE_TUPLE:
+	case PGRES_COPY_OUT:
+	case PGRES_COPY_IN:
+	case PGRES_COPY_BOTH:
+		return (res);
+	case PGRES_EMPTY_QUERY:
+	case PGRES_BAD_RESPONSE:
+	case PGRES_NONFATAL_ERROR:
+	case PGRES_FATAL_ERROR:
+	case PGRES_PIPELINE_SYNC:
+	case PGRES_PIPELINE_ABORTED:
+		break;
+	}
+	if (PQresultStatus(res) == PGRES_EMPTY_QUERY)
+		conn_set_error(err, "", "empty query");
+	else {
+		conn_set_error(err, PQresultErrorField(res, PG_DIAG_SQLSTATE),
+		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) != NULL ?
+		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) :
+		    PQresultErrorMessage(res));
+		err->detail = conn_tidy(PQresultErrorField(res,
+		    PG_DIAG_MESSAGE_DETAIL));
+		err->hint = conn_tidy(PQresultErrorField(res,
+		    PG_DIAG_MESSAGE_HINT));
+		pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+		err->position = pos != NULL ? atoi(pos) : 0;
+	}
+	if (err->sqlstate[0] == '\0' && PQstatus(c->pg) != CONNECTION_OK)
+		snprintf(err->sqlstate, sizeof err->sqlstate, "%s",
+		    CONN_CONNECTION_LOST);
+	PQclear(res);
+	return (NULL);
+}
+
+PGresult *
+conn_exec(struct conn *c, const char *sql, int nparams,
+    const char *const *params, struct conn_error *err)
+{
+	PGresult	*res;
+
+	if (c->busy) {
+		conn_set_error(err, "", "connection busy with another statement");
+		return (NULL);
+	}
+	if (nparams == 0)
+		res = PQexec(c->pg, sql);
+	else
+		res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL,
+		    NULL, 0);
+	return (conn_check(c, res, err));
+}
+
+int
+conn_command(struct conn *c, const char *sql, int nparams,
+    const char *const *params, struct conn_error *err)
+{
+	PGresult	*res;
+
+	if ((res = conn_exec(c, sql, nparams, params, err)) == NULL)
+		return (-1);
+	PQclear(res);
+	return (0);
+}
+
+int
+conn_send(struct conn *c, const char *sql, int nparams,
+    const char *const *params, struct conn_error *err)
+{
+	int	ok;
+
+	if (c->busy) {
+		conn_set_error(err, "", "connection busy with another statement");
+		return (-1);
+	}
+	if (nparams == 0)
+		ok = PQsendQuery(c->pg, sql);
+	else
+		ok = PQsendQueryParams(c->pg, sql, nparams, NULL, params, NULL,
+		    NULL, 0);
+	if (!ok) {
+		conn_set_error(err, PQstatus(c->pg) == CONNECTION_OK ? "" :
+		    CONN_CONNECTION_LOST, PQerrorMessage(c->pg));
+		return (-1);
+	}
+	c->busy = 1;
+	c->failed = 0;
+	return (0);
+}
+
+int
+conn_poll(struct conn *c, PGresult **out, struct conn_error *err)
+{
+	PGresult	*res;
+
+	*out = NULL;
+	if (!c->busy) {
+		conn_set_error(err, "", "no statement is running");
+		return (1);
+	}
+	if (!PQconsumeInput(c->pg)) {
+		conn_set_error(err, CONN_CONNECTION_LOST, PQerrorMessage(c->pg));
+		c->busy = 0;
+		PQclear(c->last);
+		c->last = NULL;
+		conn_error_clear(&c->pending);
+		return (-1);
+	}
+	while (!PQisBusy(c->pg)) {
+		if ((res = PQgetResult(c->pg)) == NULL) {
+			c->busy = 0;
+			if (c->failed) {
+				conn_error_clear(err);
+				*err = c->pending;
+				memset(&c->pending, 0, sizeof c->pending);
+				PQclear(c->last);
+				c->last = NULL;
+				return (1);
+			}
+			*out = c->last;
+			c->last = NULL;
+			return (1);
+		}
+		if (c->failed) {
+			PQclear(res);
+			continue;
+		}
+		if ((res = conn_check(c, res, &c->pending)) == NULL) {
+			c->failed = 1;
+			continue;
+		}
+		PQclear(c->last);
+		c->last = res;
+	}
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		conn_set_error(err, CONN_CONNECTION_LOST, PQerrorMessage(c->pg));
+		c->busy = 0;
+		return (-1);
+	}
+	return (0);
+}
+
+int
+conn_busy(struct conn *c)
+{
+	return (c->busy);
+}
+
+int
+conn_cancel(struct conn *c, struct conn_error *err)
+{
+	PGcancel	*cancel;
+	char		 errbuf[256];
+	int		 ok;
+
+	if ((cancel = PQgetCancel(c->pg)) == NULL) {
+		conn_set_error(err, "", "cannot cancel: no connection");
+		return (-1);
+	}
+	ok = PQcancel(cancel, errbuf, sizeof errbuf);
+	PQfreeCancel(cancel);
+	if (!ok) {
+		conn_set_error(err, "", errbuf);
+		return (-1);
+	}
+	return (0);
+}
+
+char *
+conn_quote_ident(struct conn *c, const char *s)
+{
+	char	*q, *p;
+
+	if ((q = PQescapeIdentifier(c->pg, s, strlen(s))) == NULL)
+		util_fatal("cannot quote identifier: %s", PQerrorMessage(c->pg));
+	p = xstrdup(q);
+	PQfreemem(q);
+	return (p);
+}
+
+char *
+conn_quote_literal(struct conn *c, const char *s)
+{
+	char	*q, *p;
+
+	if ((q = PQescapeLiteral(c->pg, s, strlen(s))) == NULL)
+		util_fatal("cannot quote literal: %s", PQerrorMessage(c->pg));
+	p = xstrdup(q);
+	PQfreemem(q);
+	return (p);
+}

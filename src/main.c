@@ -1,0 +1,137 @@
+/*
+ * main: the bellows command line.  Global options, then one subcommand from
+ * the table below; everything else lives in the cmd-*.c files.
+ */
+#include <getopt.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "util.h"
+
+static const struct cmd_entry *const cmd_table[] = {
+	&cmd_lint_entry,
+	&cmd_check_entry,
+	&cmd_run_entry,
+	&cmd_rollback_entry,
+	&cmd_status_entry,
+	&cmd_watch_entry,
+	&cmd_report_entry,
+	&cmd_demo_entry,
+};
+
+static void
+main_usage(FILE *f)
+{
+	size_t	i;
+
+	fprintf(f, "usage: bellows [--help] [--version] COMMAND [OPTIONS] [ARGS]\n\n"
+	    "Carry a PostgreSQL schema change through expand/contract while traffic "
+	    "keeps flowing.\n\nCommands:\n");
+	for (i = 0; i < nitems(cmd_table); i++)
+		fprintf(f, "  %-9s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+	fprintf(f, "\nConnection options follow libpq: -d/--dbname CONNINFO, PGHOST, "
+	    "PGPORT,\nPGDATABASE, PGUSER, PGSERVICE and ~/.pgpass.\n"
+	    "Run 'bellows COMMAND --help' for a command's options; "
+	    "see bellows(1).\n");
+}
+
+int
+cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "bellows %s: ", e->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'bellows %s --help'.\n", e->name);
+	return (CMD_EXIT_USAGE);
+}
+
+void
+cmd_print_help(const struct cmd_entry *e)
+{
+	printf("usage: bellows %s %s\n\n%s\n", e->name, e->usage, e->summary);
+	if (e->help != NULL && *e->help != '\0')
+		printf("\n%s", e->help);
+}
+
+int
+cmd_not_built(const struct cmd_entry *e, int argc, char **argv)
+{
+	int	i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cmd_print_help(e);
+			return (CMD_EXIT_DONE);
+		}
+	}
+	fprintf(stderr, "bellows %s: not built yet in this version of bellows\n",
+	    e->name);
+	return (CMD_EXIT_USAGE);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cmd_entry	*e;
+	const char		*names[nitems(cmd_table) + 1], *hint;
+	size_t			 i;
+	int			 ch;
+
+	setlocale(LC_ALL, "");
+
+	/* "+": stop at the command name; its options are its own. */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			main_usage(stdout);
+			return (CMD_EXIT_DONE);
+		case 'V':
+			printf("bellows %s\n", PACKAGE_VERSION);
+			return (CMD_EXIT_DONE);
+		default:
+			fprintf(stderr, "bellows: unknown option '%s'\n"
+			    "Try 'bellows --help'.\n", argv[optind - 1]);
+			return (CMD_EXIT_USAGE);
+		}
+	}
+	if (optind >= argc) {
+		main_usage(stderr);
+		return (CMD_EXIT_USAGE);
+	}
+
+	for (i = 0; i < nitems(cmd_table); i++) {
+		names[i] = cmd_table[i]->name;
+		if (strcmp(argv[optind], cmd_table[i]->name) != 0)
+			continue;
+		e = cmd_table[i];
+		optind++;
+		/* The command parses its own options from a fresh getopt. */
+		argv[optind - 1] = (char *)e->name;
+		opterr = 1;
+		ch = optind - 1;
+		optind = 0;
+		return (e->exec(e, argc - ch, argv + ch));
+	}
+	names[i] = NULL;
+	hint = util_suggest(argv[optind], names);
+	if (hint != NULL)
+		fprintf(stderr, "bellows: unknown command '%s'; did you mean "
+		    "'%s'?\n", argv[optind], hint);
+	else
+		fprintf(stderr, "bellows: unknown command '%s'; "
+		    "try 'bellows --help'\n", argv[optind]);
+	return (CMD_EXIT_USAGE);
+}

@@ -1,0 +1,232 @@
+/* util: see util.h. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+void
+util_fatal(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fputs("bellows: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(3);
+}
+
+void *
+xmalloc(size_t size)
+{
+	void	*p;
+
+	if (size == 0)
+		size = 1;
+	if ((p = malloc(size)) == NULL)
+		util_fatal("out of memory allocating %zu bytes", size);
+	return (p);
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void	*p;
+
+	if (n == 0 || size == 0)
+		n = size = 1;
+	if ((p = calloc(n, size)) == NULL)
+		util_fatal("out of memory allocating %zu x %zu bytes", n, size);
+	return (p);
+}
+
+void *
+xrealloc(void *p, size_t size)
+{
+	if (size == 0)
+		size = 1;
+	if ((p = realloc(p, size)) == NULL)
+		util_fatal("out of memory allocating %zu bytes", size);
+	return (p);
+}
+
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	if (size != 0 && n > SIZE_MAX / size)
+		util_fatal("allocation of %zu x %zu bytes overflows", n, size);
+	return (xrealloc(p, n * size));
+}
+
+char *
+xstrdup(const char *s)
+{
+	return (xstrndup(s, strlen(s)));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char	*p;
+	size_t	 len;
+
+	len = strnlen(s, n);
+	p = xmalloc(len + 1);
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return (p);
+}
+
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	va_list	 aq;
+	int	 n;
+	char	*p;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		util_fatal("bad format string: %s", fmt);
+	p = xmalloc((size_t)n + 1);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	return (p);
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*p;
+
+	va_start(ap, fmt);
+	p = xvasprintf(fmt, ap);
+	va_end(ap);
+	return (p);
+}
+
+void
+buf_init(struct buf *b)
+{
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+static void
+buf_reserve(struct buf *b, size_t more)
+{
+	size_t	need;
+
+	need = b->len + more + 1;
+	if (need <= b->cap)
+		return;
+	if (b->cap == 0)
+		b->cap = 64;
+	while (b->cap < need)
+		b->cap *= 2;
+	b->data = xrealloc(b->data, b->cap);
+}
+
+void
+buf_append(struct buf *b, const char *s, size_t n)
+{
+	buf_reserve(b, n);
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void
+buf_puts(struct buf *b, const char *s)
+{
+	buf_append(b, s, strlen(s));
+}
+
+void
+buf_putc(struct buf *b, char c)
+{
+	buf_append(b, &c, 1);
+}
+
+void
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	buf_puts(b, s);
+	free(s);
+}
+
+char *
+buf_detach(struct buf *b)
+{
+	char	*p;
+
+	if (b->data == NULL)
+		return (xstrdup(""));
+	p = b->data;
+	buf_init(b);
+	return (p);
+}
+
+void
+buf_free(struct buf *b)
+{
+	free(b->data);
+	buf_init(b);
+}
+
+size_t
+util_edit_distance(const char *a, const char *b)
+{
+	size_t	 la, lb, i, j, *row, prev, tmp, best;
+
+	la = strlen(a);
+	lb = strlen(b);
+	row = xcalloc(lb + 1, sizeof *row);
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	best = row[lb];
+	free(row);
+	return (best);
+}
+
+const char *
+util_suggest(const char *word, const char *const *candidates)
+{
+	const char	*best = NULL;
+	size_t		 d, bestd = SIZE_MAX, limit;
+
+	limit = strlen(word) <= 4 ? 1 : (strlen(word) <= 8 ? 2 : 3);
+	for (; *candidates != NULL; candidates++) {
+		d = util_edit_distance(word, *candidates);
+		if (d < bestd) {
+			bestd = d;
+			best = *candidates;
+		}
+	}
+	return (bestd <= limit ? best : NULL);
+}

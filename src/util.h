@@ -1,0 +1,58 @@
+/*
+ * util: allocation that never returns NULL, growable string buffers and
+ * small string helpers shared by every module.
+ *
+ * Allocation failure is not an error a caller can handle: the x* functions
+ * print a message and exit(3) through util_fatal().  Everything returned is
+ * owned by the caller and released with free().
+ */
+#ifndef BELLOWS_UTIL_H
+#define BELLOWS_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+char	*xvasprintf(const char *, va_list) __attribute__((format(printf, 1, 0)));
+
+/* Print "bellows: MESSAGE" to stderr and exit(3).  Only for states the
+ * program cannot continue from (out of memory, broken invariants). */
+void	 util_fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * A growable, always NUL-terminated byte buffer.  Zero-initialise it (or call
+ * buf_init), append, then take ownership of data with buf_detach or release
+ * it with buf_free.
+ */
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+
+void	 buf_init(struct buf *);
+void	 buf_append(struct buf *, const char *, size_t);
+void	 buf_puts(struct buf *, const char *);
+void	 buf_putc(struct buf *, char);
+void	 buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+char	*buf_detach(struct buf *);
+void	 buf_free(struct buf *);
+
+/* Damerau-free Levenshtein distance, for "did you mean" suggestions. */
+size_t	 util_edit_distance(const char *, const char *);
+
+/* The closest of CANDIDATES (a NULL-terminated list) to WORD when it is
+ * close enough to be a plausible typo, else NULL.  Not allocated. */
+const char *util_suggest(const char *word, const char *const *candidates);
+
+#endif

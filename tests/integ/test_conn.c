@@ -1,0 +1,189 @@
+/*
+ * Integration tests for conn against the scratch server of tests/pg-harness:
+ * connecting, the result funnel, SQLSTATEs, async execution and cancel.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "conn.h"
+#include "pgtest.h"
+#include "util.h"
+
+static void
+test_conn_runs_query_on_scratch_server(void **state)
+{
+	struct conn	*c;
+	char		*db, *v;
+
+	(void)state;
+	db = pgtest_fresh_db();
+	c = pgtest_connect(db);
+	v = pgtest_value(c, "SELECT 40 + 2");
+	assert_string_equal(v, "42");
+	free(v);
+	/* The harness runs Debian's server, 15 or newer. */
+	assert_true(conn_server_version(c) >= 150000);
+	v = pgtest_value(c, "SELECT current_database()");
+	assert_string_equal(v, db + strlen("dbname="));
+	free(v);
+	conn_close(c);
+	free(db);
+}
+
+static void
+test_conn_sets_application_name(void **state)
+{
+	struct conn		*c;
+	struct conn_error	 err = { 0 };
+	char			*v;
+
+	(void)state;
+	/* Ours wins even over an application_name inside the conninfo. */
+	c = conn_open("dbname=postgres application_name=other",
+	    "bellows:orders-user-email", &err);
+	assert_non_null(c);
+	v = pgtest_value(c, "SHOW application_name");
+	assert_string_equal(v, "bellows:orders-user-email");
+	free(v);
+	conn_close(c);
+}
+
+static void
+test_conn_error_keeps_sqlstate_and_position(void **state)
+{
+	struct conn		*c;
+	struct conn_error	 err = { 0 };
+	char			*s;
+
+	(void)state;
+	c = pgtest_connect("dbname=postgres");
+	assert_null(conn_exec(c, "SELECT * FROM no_such_table", 0, NULL, &err));
+	assert_string_equal(err.sqlstate, "42P01");
+	assert_non_null(strstr(err.message, "no_such_table"));
+	assert_int_equal(err.position, 15);
+	s = conn_error_format(&err);
+	assert_non_null(strstr(s, "ERROR 42P01: relation"));
+	free(s);
+	conn_error_clear(&err);
+	conn_close(c);
+}
+
+static void
+test_conn_open_failure_names_the_problem(void **state)
+{
+	struct conn_error	err = { 0 };
+
+	(void)state;
+	assert_null(conn_open("dbname=no_such_db", "bellows-test", &err));
+	assert_string_equal(err.sqlstate, "08001");
+	assert_non_null(strstr(err.message, "no_such_db"));
+	conn_error_clear(&err);
+}
+
+/* Wait for the async command like the event loop does. */
+static int
+wait_result(struct conn *c, PGresult **res, struct conn_error *err)
+{
+	struct pollfd	pfd;
+	int		rc;
+
+	for (;;) {
+		if ((rc = conn_poll(c, res, err)) != 0)
+			return (rc);
+		pfd.fd = conn_socket(c);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		poll(&pfd, 1, 1000);
+	}
+}
+
+static void
+test_conn_async_keeps_first_error_of_many_statements(void **state)
+{
+	struct conn		*c;
+	struct conn_error	 err = { 0 };
+	PGresult		*res;
+
+	(void)state;
+	c = pgtest_connect("dbname=postgres");
+	assert_int_equal(conn_send(c, "SELECT 1; SELECT 1/0; SELECT 3", 0,
+	    NULL, &err), 0);
+	assert_int_equal(wait_result(c, &res, &err), 1);
+	assert_null(res);
+	assert_string_equal(err.sqlstate, "22012");
+	conn_error_clear(&err);
+
+	assert_int_equal(conn_send(c, "SELECT 1; SELECT 'last'", 0, NULL,
+	    &err), 0);
+	assert_int_equal(wait_result(c, &res, &err), 1);
+	assert_non_null(res);
+	assert_string_equal(PQgetvalue(res, 0, 0), "last");
+	PQclear(res);
+	conn_close(c);
+}
+
+static void
+test_conn_cancel_stops_running_statement(void **state)
+{
+	struct conn		*c;
+	struct conn_error	 err = { 0 };
+	PGresult		*res;
+
+	(void)state;
+	c = pgtest_connect("dbname=postgres");
+	assert_int_equal(conn_send(c, "SELECT pg_sleep(30)", 0, NULL, &err), 0);
+	assert_int_equal(conn_poll(c, &res, &err), 0);
+	assert_true(conn_busy(c));
+	assert_int_equal(conn_cancel(c, &err), 0);
+	assert_int_equal(wait_result(c, &res, &err), 1);
+	assert_null(res);
+	assert_string_equal(err.sqlstate, CONN_QUERY_CANCELED);
+	conn_error_clear(&err);
+	assert_false(conn_busy(c));
+	conn_close(c);
+}
+
+static void
+test_conn_detects_terminated_backend(void **state)
+{
+	struct conn		*c, *killer;
+	struct conn_error	 err = { 0 };
+	PGresult		*res;
+	char			*sql;
+
+	(void)state;
+	c = pgtest_connect("dbname=postgres");
+	killer = pgtest_connect("dbname=postgres");
+	assert_int_equal(conn_send(c, "SELECT pg_sleep(30)", 0, NULL, &err), 0);
+	sql = xasprintf("SELECT pg_terminate_backend(%d)", conn_backend_pid(c));
+	pgtest_exec(killer, sql);
+	free(sql);
+	wait_result(c, &res, &err);
+	assert_null(res);
+	assert_false(conn_alive(c));
+	conn_error_clear(&err);
+	conn_close(c);
+	conn_close(killer);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conn_runs_query_on_scratch_server),
+		cmocka_unit_test(test_conn_sets_application_name),
+		cmocka_unit_test(test_conn_error_keeps_sqlstate_and_position),
+		cmocka_unit_test(test_conn_open_failure_names_the_problem),
+		cmocka_unit_test(test_conn_async_keeps_first_error_of_many_statements),
+		cmocka_unit_test(test_conn_cancel_stops_running_statement),
+		cmocka_unit_test(test_conn_detects_terminated_backend),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
