@@ -56,11 +56,19 @@ conn_tidy(const char *s)
 
 	if (s == NULL || *s == '\0')
 		return (NULL);
-	p = xstrdup(s);
-	while ((q = strchr(p, '\n')) != NULL && q[1] != '\0')
-		*q = ' ';
-	if ((q = strchr(p, '\n')) != NULL)
-		*q = '\0';
+	/* Fold newlines and the indentation after them into one space. */
+	p = xmalloc(strlen(s) + 1);
+	for (q = p; *s != '\0'; s++) {
+		if (*s == '\n') {
+			while (s[1] == '\t' || s[1] == ' ')
+				s++;
+			if (s[1] != '\0' && q != p)
+				*q++ = ' ';
+			continue;
+		}
+		*q++ = *s;
+	}
+	*q = '\0';
 	return (p);
 }
 

@@ -1,0 +1,467 @@
+/*
+ * bellows run / bellows rollback: the headless front end of the engine.
+ * One line per event on stdout; questions on stdin (a terminal), or all
+ * answered by --yes.  Without --yes and without a terminal on standard
+ * input, a question is an error (exit 2), never a silent yes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "conn.h"
+#include "engine.h"
+#include "monitor.h"
+#include "plan.h"
+#include "util.h"
+
+static int	run_exec(const struct cmd_entry *, int, char **);
+
+#define RUN_CONN_HELP \
+	"  -d, --dbname=CONNINFO  database to connect to (libpq conninfo, URI or name)\n"
+
+const struct cmd_entry cmd_run_entry = {
+	"run", "[-d CONNINFO] [--no-tui] [--yes] [--operator NAME] [--force] PLAN",
+	"run (or resume) a plan",
+	RUN_CONN_HELP
+	"  --no-tui               one line per event; questions on stdin\n"
+	"  --yes                  answer every confirmation and sign-off\n"
+	"  --operator=NAME        the name recorded in the journal (default: login name)\n"
+	"  --force                resume even though the plan file changed\n",
+	run_exec
+};
+
+const struct cmd_entry cmd_rollback_entry = {
+	"rollback", "[-d CONNINFO] [--no-tui] [--yes] [--operator NAME] [--to PHASE] PLAN",
+	"undo completed steps in reverse order",
+	RUN_CONN_HELP
+	"  --no-tui               one line per event; questions on stdin\n"
+	"  --yes                  answer the confirmation\n"
+	"  --operator=NAME        the name recorded in the journal\n"
+	"  --to=PHASE             stop after undoing PHASE\n"
+	"  --force                even though the plan file changed\n",
+	run_exec
+};
+
+static volatile sig_atomic_t	run_signalled;
+static int			run_sigpipe[2] = { -1, -1 };
+
+static void
+run_on_signal(int sig)
+{
+	int	saved = errno;
+
+	run_signalled = sig;
+	if (run_sigpipe[1] != -1)
+		(void)write(run_sigpipe[1], "", 1);
+	errno = saved;
+}
+
+static void
+run_signals(void)
+{
+	struct sigaction	sa;
+
+	if (pipe(run_sigpipe) == 0) {
+		fcntl(run_sigpipe[0], F_SETFL, O_NONBLOCK);
+		fcntl(run_sigpipe[1], F_SETFL, O_NONBLOCK);
+		fcntl(run_sigpipe[0], F_SETFD, FD_CLOEXEC);
+		fcntl(run_sigpipe[1], F_SETFD, FD_CLOEXEC);
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = run_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void
+run_print_event(void *arg, const struct engine_event *ev)
+{
+	char		 when[16];
+	time_t		 t = time(NULL);
+	struct tm	 tm;
+
+	(void)arg;
+	localtime_r(&t, &tm);
+	strftime(when, sizeof when, "%H:%M:%S", &tm);
+	printf("%s %s%s%s %s: %s\n", when, ev->phase != NULL ? ev->phase : "-",
+	    ev->step != NULL ? "/" : "", ev->step != NULL ? ev->step : "",
+	    ev->kind, ev->detail != NULL ? ev->detail : "");
+	fflush(stdout);
+}
+
+static char *
+run_read_file(const char *path, char **cause)
+{
+	FILE		*f;
+	struct buf	 b;
+	char		 chunk[4096];
+	size_t		 n;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		return (NULL);
+	}
+	buf_init(&b);
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	return (buf_detach(&b));
+}
+
+static const char *
+run_login(void)
+{
+	struct passwd	*pw;
+	const char	*s;
+
+	if ((pw = getpwuid(getuid())) != NULL && pw->pw_name != NULL)
+		return (pw->pw_name);
+	if ((s = getenv("USER")) != NULL && *s != '\0')
+		return (s);
+	return ("unknown");
+}
+
+/* What the operator sees for a question, and how a line answers it. */
+static void
+run_show_question(const struct engine_snapshot *s)
+{
+	switch (s->question) {
+	case ENGINE_Q_NONE:
+		return;
+	case ENGINE_Q_CONFIRM:
+		printf("%s\nproceed? [y/n] ", s->prompt);
+		break;
+	case ENGINE_Q_GATE:
+		printf("gate: %s\nconfirm when done [y/n] ", s->prompt);
+		break;
+	case ENGINE_Q_TYPED:
+		printf("%s: ", s->prompt);
+		break;
+	case ENGINE_Q_SIGNOFF:
+		printf("%s\nsign off? [y/n] ", s->prompt);
+		break;
+	case ENGINE_Q_STOPPED:
+		printf("%s [r]etry, roll [b]ack or [q]uit? ", s->prompt);
+		break;
+	}
+	fflush(stdout);
+}
+
+static int
+run_yes(int a)
+{
+	return (a == 'y' || a == 'Y');
+}
+
+static void
+run_answer(struct engine *e, const struct engine_snapshot *s, char *line)
+{
+	char	*cause = NULL, *nl;
+	int	 rc = 0;
+
+	if ((nl = strchr(line, '\n')) != NULL)
+		*nl = '\0';
+	if (strncmp(line, "override ", 9) == 0)
+		rc = engine_command(e, ENGINE_CMD_OVERRIDE, line + 9, &cause);
+	else if (strcmp(line, "pause") == 0)
+		rc = engine_command(e, ENGINE_CMD_PAUSE, NULL, &cause);
+	else if (strcmp(line, "resume") == 0)
+		rc = engine_command(e, ENGINE_CMD_RESUME, NULL, &cause);
+	else switch (s->question) {
+	case ENGINE_Q_NONE:
+		if (*line != '\0')
+			printf("(type 'pause', 'resume' or 'override ID REASON')\n");
+		break;
+	case ENGINE_Q_CONFIRM:
+	case ENGINE_Q_GATE:
+	case ENGINE_Q_SIGNOFF:
+		if (run_yes(*line))
+			rc = engine_command(e, ENGINE_CMD_CONFIRM, NULL, &cause);
+		else if (*line == 'n' || *line == 'N')
+			rc = engine_command(e, ENGINE_CMD_DECLINE, NULL, &cause);
+		else
+			run_show_question(s);
+		break;
+	case ENGINE_Q_TYPED:
+		rc = engine_command(e, ENGINE_CMD_CONFIRM, line, &cause);
+		break;
+	case ENGINE_Q_STOPPED:
+		if (*line == 'r')
+			rc = engine_command(e, ENGINE_CMD_RETRY, NULL, &cause);
+		else if (*line == 'b')
+			rc = engine_command(e, ENGINE_CMD_ROLLBACK, NULL, &cause);
+		else if (*line == 'q')
+			rc = engine_command(e, ENGINE_CMD_QUIT, NULL, &cause);
+		else
+			run_show_question(s);
+		break;
+	}
+	if (rc != 0) {
+		printf("%s\n", cause);
+		free(cause);
+		run_show_question(engine_snapshot(e));
+	}
+}
+
+/* --yes: every question gets its yes, except a stopped step, which is
+ * never retried or rolled back on the operator's behalf. */
+static void
+run_answer_yes(struct engine *e, const struct engine_snapshot *s)
+{
+	char	*cause = NULL;
+
+	switch (s->question) {
+	case ENGINE_Q_NONE:
+		return;
+	case ENGINE_Q_STOPPED:
+		engine_command(e, ENGINE_CMD_QUIT, NULL, &cause);
+		break;
+	case ENGINE_Q_TYPED:
+		engine_command(e, ENGINE_CMD_CONFIRM, s->expect, &cause);
+		break;
+	case ENGINE_Q_CONFIRM:
+	case ENGINE_Q_GATE:
+	case ENGINE_Q_SIGNOFF:
+		engine_command(e, ENGINE_CMD_CONFIRM, NULL, &cause);
+		break;
+	}
+	free(cause);
+}
+
+static int
+run_loop(struct engine *e, int yes, int interactive)
+{
+	const struct engine_snapshot	*s;
+	const void			*asked = NULL;
+	enum engine_question		 lastq = ENGINE_Q_NONE;
+	struct pollfd			 pfd[3];
+	char				 line[1024], c, *cause = NULL;
+	int				 fd, timeout, n, quit_sent = 0;
+
+	for (;;) {
+		if (run_signalled && !quit_sent) {
+			fprintf(stderr, "bellows: %s: stopping\n",
+			    strsignal(run_signalled));
+			engine_command(e, ENGINE_CMD_QUIT, NULL, &cause);
+			free(cause);
+			cause = NULL;
+			quit_sent = 1;
+		}
+		s = engine_snapshot(e);
+		if (engine_finished(e))
+			break;
+		if (s->question != ENGINE_Q_NONE &&
+		    (s->question != lastq || s->prompt != asked)) {
+			lastq = s->question;
+			asked = s->prompt;
+			if (yes) {
+				run_answer_yes(e, s);
+				continue;
+			}
+			if (!interactive) {
+				fprintf(stderr, "bellows: a question needs an "
+				    "answer and standard input is not a "
+				    "terminal; rerun with --yes to answer it:\n%s\n",
+				    s->prompt);
+				engine_command(e, ENGINE_CMD_QUIT, NULL, &cause);
+				free(cause);
+				cause = NULL;
+				while (!engine_finished(e)) {
+					engine_pollfd(e, &fd, &timeout);
+					pfd[0].fd = fd;
+					pfd[0].events = POLLIN;
+					poll(pfd, fd >= 0, timeout < 0 ? 100 : timeout);
+					engine_advance(e);
+				}
+				return (CMD_EXIT_USAGE);
+			}
+			run_show_question(s);
+		}
+		if (s->question == ENGINE_Q_NONE)
+			lastq = ENGINE_Q_NONE;
+
+		engine_pollfd(e, &fd, &timeout);
+		n = 0;
+		pfd[n].fd = run_sigpipe[0];
+		pfd[n++].events = POLLIN;
+		if (fd >= 0) {
+			pfd[n].fd = fd;
+			pfd[n++].events = POLLIN;
+		}
+		if (interactive && !yes) {
+			pfd[n].fd = STDIN_FILENO;
+			pfd[n++].events = POLLIN;
+		}
+		if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR)
+			util_fatal("poll: %s", strerror(errno));
+		while (read(run_sigpipe[0], &c, 1) == 1)
+			;
+		if (interactive && !yes && (pfd[n - 1].revents & POLLIN)) {
+			if (fgets(line, sizeof line, stdin) == NULL) {
+				/* End of input: nobody left to answer. */
+				interactive = 0;
+				if (s->question != ENGINE_Q_NONE) {
+					lastq = ENGINE_Q_NONE;
+					asked = NULL;
+				}
+			} else
+				run_answer(e, s, line);
+		}
+		engine_advance(e);
+	}
+	return (engine_exit_code(e));
+}
+
+static int
+run_exec(const struct cmd_entry *ce, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dbname", required_argument, NULL, 'd' },
+		{ "no-tui", no_argument, NULL, 'n' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "operator", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct plan_defaults	 defaults = { 0 };
+	struct engine_options	 o = { 0 };
+	struct conn_error	 err = { 0 };
+	struct plan		*plan = NULL;
+	struct conn		*exec = NULL, *mon = NULL;
+	struct engine		*e = NULL;
+	const char		*conninfo = NULL, *to = NULL;
+	char			*cause = NULL, *text = NULL, *app, *m;
+	int			 ch, yes = 0, force = 0, rc, rollback;
+	size_t			 i;
+
+	rollback = ce == &cmd_rollback_entry;
+	o.operator = NULL;
+	while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			conninfo = optarg;
+			break;
+		case 'n':
+			break;
+		case 'y':
+			yes = 1;
+			break;
+		case 'o':
+			o.operator = optarg;
+			break;
+		case 'f':
+			force = 1;
+			break;
+		case 't':
+			if (!rollback)
+				return (cmd_usage_error(ce, "--to is an option "
+				    "of bellows rollback"));
+			to = optarg;
+			break;
+		case 'h':
+			cmd_print_help(ce);
+			return (CMD_EXIT_DONE);
+		default:
+			return (cmd_usage_error(ce, "unknown option"));
+		}
+	}
+	if (argc - optind != 1)
+		return (cmd_usage_error(ce, "expected one PLAN file"));
+
+	if (plan_defaults_load(&defaults, &cause) != 0 ||
+	    (plan = plan_load(argv[optind], &defaults, &cause)) == NULL) {
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
+		return (CMD_EXIT_USAGE);
+	}
+	if (to != NULL) {
+		for (i = 0; i < plan->nphases; i++)
+			if (strcmp(plan->phases[i].name, to) == 0)
+				break;
+		if (i == plan->nphases) {
+			fprintf(stderr, "bellows rollback: --to %s: the plan has "
+			    "no phase of that name\n", to);
+			plan_free(plan);
+			return (CMD_EXIT_USAGE);
+		}
+	}
+	if ((text = run_read_file(argv[optind], &cause)) == NULL) {
+		fprintf(stderr, "bellows: %s\n", cause);
+		free(cause);
+		plan_free(plan);
+		return (CMD_EXIT_USAGE);
+	}
+
+	o.operator = o.operator != NULL ? o.operator : run_login();
+	o.yes = yes;
+	o.force = force;
+	o.rollback = rollback;
+	o.rollback_to = to;
+	o.plan_text = text;
+	o.conninfo = conninfo;
+	o.on_event = run_print_event;
+
+	/* The plan's statements must fit how steps run, before connecting. */
+	e = engine_new(plan, NULL, NULL, &o);
+	if (engine_validate(e, &cause) != 0) {
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
+		engine_free(e);
+		plan_free(plan);
+		free(text);
+		return (CMD_EXIT_USAGE);
+	}
+	engine_free(e);
+
+	app = xasprintf("bellows:%s", plan->name);
+	exec = conn_open(conninfo, app, &err);
+	free(app);
+	if (exec != NULL)
+		mon = monitor_open(conninfo, plan->name, &err);
+	if (exec == NULL || mon == NULL) {
+		m = conn_error_format(&err);
+		fprintf(stderr, "bellows: cannot connect: %s\n", m);
+		free(m);
+		conn_error_clear(&err);
+		conn_close(exec);
+		plan_free(plan);
+		free(text);
+		return (CMD_EXIT_CONNECT);
+	}
+	printf("bellows %s: plan %s (%s) on %s as %s\n", ce->name, plan->name,
+	    plan->file, conn_describe(exec), o.operator);
+	fflush(stdout);
+
+	run_signals();
+	e = engine_new(plan, exec, mon, &o);
+	if (engine_validate(e, &cause) != 0)
+		util_fatal("engine_validate: %s", cause);
+	if ((rc = engine_start(e, &cause)) != CMD_EXIT_DONE) {
+		fprintf(stderr, "bellows: %s\n", cause);
+		free(cause);
+	} else
+		rc = run_loop(e, yes, isatty(STDIN_FILENO));
+	if (rc != CMD_EXIT_DONE && engine_snapshot(e)->reason != NULL)
+		fprintf(stderr, "bellows: %s\n", engine_snapshot(e)->reason);
+	exec = engine_conn(e);
+	engine_free(e);
+	conn_close(mon);
+	conn_close(exec);
+	plan_free(plan);
+	free(text);
+	return (rc);
+}

@@ -1,0 +1,2204 @@
+/*
+ * engine: see engine.h.
+ *
+ * Shape of the code: a step becomes a "job", a short list of statements
+ * sent one after another on the executor connection (BEGIN, the step's
+ * SQL, COMMIT; or the one statement that must run in autocommit).  A job
+ * reports success or failure to its owner; the owner decides what comes
+ * next (next step, backoff and retry, stop and ask).  Journal writes are
+ * synchronous and short, and happen only between a job's statements, so a
+ * step's "done" commits in the same transaction as the step itself.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
+
+#include "backfill.h"
+#include "checklist.h"
+#include "cmd.h"
+#include "engine.h"
+#include "journal.h"
+#include "monitor.h"
+#include "sql.h"
+#include "util.h"
+
+#define ENGINE_MAX_OPS		6
+#define ENGINE_SAMPLE_MS	200	/* blocker sampling while a DDL waits */
+#define ENGINE_RECHECK_MS	5000	/* failing automatic checklist items */
+#define ENGINE_RECONNECT_MAX_MS	30000
+
+/* What a step's SQL is, decided once from its parse tree. */
+struct engine_stepinfo {
+	int	 autocommit;	/* must run alone, outside a transaction */
+	int	 rb_autocommit;	/* the same for its rollback SQL */
+	char	*index_name;	/* CREATE INDEX CONCURRENTLY: the index */
+	char	*index_schema;
+};
+
+struct engine_op {
+	char	*sql;
+	int	 nparams;
+	char	*params[3];
+	int	 main;		/* the step's own statement */
+};
+
+struct engine;
+struct engine_job {
+	struct engine_op	 ops[ENGINE_MAX_OPS];
+	int			 nops;
+	int			 next;		/* op being run */
+	int			 in_txn;
+	int			 aborting;	/* ROLLBACK after a failure */
+	struct conn_error	 err;		/* the failure being reported */
+	int			 commit_hook_at; /* run hook before this op */
+	int			(*hook)(struct engine *, PGresult *, char **);
+	void			(*done)(struct engine *, PGresult *);
+	void			(*fail)(struct engine *, struct conn_error *);
+	PGresult		*main_result;
+};
+
+struct engine_pending {
+	char	*phase, *step, *kind, *detail;
+};
+
+struct engine {
+	const struct plan	*plan;
+	struct conn		*exec;
+	struct conn		*mon;
+	struct engine_options	 o;
+	struct journal_run	*run;
+	int			 locked;
+	int			 exit_code;
+
+	struct engine_snapshot	 snap;
+	enum engine_state	 state;
+	enum engine_state	 paused_from;
+	size_t			 phase;
+	size_t			 step;
+	int			 rolling_back;
+	int			 quitting;
+	int			 pause_requested;
+	int			 phase_confirmed;
+	int			 step_confirmed;	/* typed confirmation given */
+
+	struct engine_stepinfo	**info;
+
+	struct engine_job	 job;
+	int			 job_running;
+
+	int			 attempts;	/* of the current step */
+	int64_t			 timer_at;	/* -1: none */
+	void			(*timer_fn)(struct engine *);
+	int64_t			 sample_at;
+	char			*blocker;
+	char			*reason;
+	char			*prompt;
+	char			*expect;
+
+	/* Checklist. */
+	size_t			 check_idx;
+	int			*check_ok;
+	int			 checklist_done;
+
+	/* Backfill. */
+	struct backfill		*bf;
+	char			*throttle_shown;	/* last throttle reported */
+	int			 pause_slept;		/* pause_ms done for this batch */
+
+	struct conn_error	 saved_err;	/* while an invalid index is dropped */
+
+	struct engine_pending	*pending;
+	size_t			 npending;
+	int64_t			 reconnect_ms;
+	unsigned int		 seed;
+};
+
+static void	engine_next(struct engine *);
+static void	engine_run_step(struct engine *);
+static void	engine_stop(struct engine *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static void	engine_rollback_next(struct engine *);
+static void	engine_backfill_next(struct engine *);
+static void	engine_checklist_next(struct engine *);
+
+static int64_t
+engine_real_clock(void *arg)
+{
+	struct timespec	ts;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+static int64_t
+engine_now(struct engine *e)
+{
+	return (e->o.clock(e->o.clock_arg));
+}
+
+int64_t
+engine_backoff_ms(int attempts, double r)
+{
+	int64_t	ms = 250;
+
+	while (attempts-- > 1 && ms < 30000)
+		ms *= 2;
+	if (ms > 30000)
+		ms = 30000;
+	return ((int64_t)((double)ms * (0.5 + r)));
+}
+
+static const char *
+engine_phase_name(struct engine *e)
+{
+	return (e->phase < e->plan->nphases ? e->plan->phases[e->phase].name :
+	    NULL);
+}
+
+static const char *
+engine_step_name(struct engine *e)
+{
+	const struct plan_phase	*ph;
+
+	if (e->phase >= e->plan->nphases)
+		return (NULL);
+	ph = &e->plan->phases[e->phase];
+	if (ph->kind != PLAN_PHASE_STEPS || e->step >= ph->nsteps)
+		return (NULL);
+	return (ph->steps[e->step].name);
+}
+
+/* Report an event now; write it to the journal as soon as the executor
+ * connection is idle and outside a transaction (an event written inside a
+ * step's transaction would vanish with its rollback). */
+static void
+engine_event(struct engine *e, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+engine_run_event(struct engine *e, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+engine_flush(struct engine *e)
+{
+	struct engine_pending	*p;
+	size_t			 i;
+	char			*cause = NULL;
+
+	if (e->exec == NULL || e->job_running || !conn_alive(e->exec) ||
+	    e->run == NULL)
+		return;
+	for (i = 0; i < e->npending; i++) {
+		p = &e->pending[i];
+		if (journal_event(e->exec, e->plan->name, e->o.operator,
+		    p->phase, p->step, p->kind, p->detail, &cause) != 0) {
+			fprintf(stderr, "bellows: journal: %s\n", cause);
+			free(cause);
+			cause = NULL;
+		}
+		free(p->phase);
+		free(p->step);
+		free(p->kind);
+		free(p->detail);
+	}
+	e->npending = 0;
+}
+
+static void
+engine_vevent(struct engine *e, int run_level, const char *kind,
+    const char *fmt, va_list ap)
+{
+	struct engine_event	 ev;
+	struct engine_pending	*p;
+	char			*detail = NULL;
+
+	if (fmt != NULL)
+		detail = xvasprintf(fmt, ap);
+	ev.at_ms = engine_now(e);
+	ev.phase = run_level ? NULL : engine_phase_name(e);
+	ev.step = run_level ? NULL : engine_step_name(e);
+	ev.kind = kind;
+	ev.detail = detail;
+	e->pending = xreallocarray(e->pending, e->npending + 1,
+	    sizeof *e->pending);
+	p = &e->pending[e->npending++];
+	p->phase = ev.phase != NULL ? xstrdup(ev.phase) : NULL;
+	p->step = ev.step != NULL ? xstrdup(ev.step) : NULL;
+	p->kind = xstrdup(kind);
+	p->detail = detail;
+	if (e->o.on_event != NULL)
+		e->o.on_event(e->o.event_arg, &ev);
+	engine_flush(e);
+}
+
+/* An event of the current phase and step. */
+static void
+engine_event(struct engine *e, const char *kind, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	engine_vevent(e, 0, kind, fmt, ap);
+	va_end(ap);
+}
+
+/* An event of the run as a whole (driver, checklist, end). */
+static void
+engine_run_event(struct engine *e, const char *kind, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	engine_vevent(e, 1, kind, fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------- steps info */
+
+static void
+engine_stepinfo_fill(struct engine_stepinfo *si, const struct sql_script *s)
+{
+	const struct PgQuery__Node	*n;
+	const PgQuery__IndexStmt	*ix;
+
+	if (s->nstmts != 1 || !sql_needs_autocommit(&s->stmts[0]))
+		return;
+	si->autocommit = 1;
+	n = s->stmts[0].node;
+	if (n == NULL || n->node_case != PG_QUERY__NODE__NODE_INDEX_STMT)
+		return;
+	ix = n->index_stmt;
+	if (ix->concurrent && ix->idxname != NULL && *ix->idxname != '\0') {
+		si->index_name = xstrdup(ix->idxname);
+		if (ix->relation != NULL && ix->relation->schemaname != NULL &&
+		    *ix->relation->schemaname != '\0')
+			si->index_schema = xstrdup(ix->relation->schemaname);
+	}
+}
+
+/*
+ * The engine manages transactions itself: a step is either statements that
+ * run together in one transaction, or one statement that must run alone
+ * in autocommit.  Anything else is refused before the run starts.
+ */
+static int
+engine_check_sql(const struct plan *plan, const struct plan_step *st,
+    const char *sql, const struct plan_pos *pos, struct engine_stepinfo *si,
+    char **cause)
+{
+	struct sql_script	*s;
+	size_t			 i, nauto = 0, first_auto = 0;
+	int			 rc = 0, line, col;
+
+	s = sql_parse(sql);
+	for (i = 0; i < s->nstmts; i++) {
+		plan_pos_at(pos, sql, s->stmts[i].off, &line, &col);
+		if (s->stmts[i].error != NULL) {
+			*cause = xasprintf("%s:%d:%d: step '%s': %s", plan->file,
+			    line, col, st->name, s->stmts[i].error);
+			rc = -1;
+			break;
+		}
+		if (sql_is_transaction_control(&s->stmts[i])) {
+			*cause = xasprintf("%s:%d:%d: step '%s': %s: bellows runs "
+			    "each step in its own transaction; remove the "
+			    "transaction control", plan->file, line, col,
+			    st->name, sql_stmt_tag(&s->stmts[i]));
+			rc = -1;
+			break;
+		}
+		if (sql_needs_autocommit(&s->stmts[i]) && nauto++ == 0)
+			first_auto = i;
+	}
+	if (rc == 0 && nauto > 0 && s->nstmts > 1) {
+		plan_pos_at(pos, sql, s->stmts[first_auto].off, &line, &col);
+		*cause = xasprintf("%s:%d:%d: step '%s': %s cannot run in a "
+		    "transaction block, so it must be alone in its step; give it "
+		    "a step of its own", plan->file, line, col, st->name,
+		    sql_stmt_tag(&s->stmts[first_auto]));
+		rc = -1;
+	}
+	if (rc == 0 && s->nstmts == 0) {
+		*cause = xasprintf("%s:%d: step '%s': no SQL statement",
+		    plan->file, pos->line, st->name);
+		rc = -1;
+	}
+	if (rc == 0 && si != NULL)
+		engine_stepinfo_fill(si, s);
+	sql_free(s);
+	return (rc);
+}
+
+/* -------------------------------------------------------------------- jobs */
+
+static void
+engine_job_reset(struct engine *e)
+{
+	struct engine_job	*j = &e->job;
+	int			 i, k;
+
+	for (i = 0; i < j->nops; i++) {
+		free(j->ops[i].sql);
+		for (k = 0; k < j->ops[i].nparams; k++)
+			free(j->ops[i].params[k]);
+	}
+	PQclear(j->main_result);
+	conn_error_clear(&j->err);
+	memset(j, 0, sizeof *j);
+	j->commit_hook_at = -1;
+}
+
+static struct engine_op *
+engine_job_add(struct engine *e, const char *sql, int main)
+{
+	struct engine_op	*op;
+
+	if (e->job.nops == ENGINE_MAX_OPS)
+		util_fatal("engine: too many statements in one job");
+	op = &e->job.ops[e->job.nops++];
+	op->sql = xstrdup(sql);
+	op->main = main;
+	return (op);
+}
+
+static void
+engine_job_param(struct engine_op *op, const char *v)
+{
+	op->params[op->nparams++] = v != NULL ? xstrdup(v) : NULL;
+}
+
+static void
+engine_job_send(struct engine *e, const char *sql, int nparams,
+    char *const *params)
+{
+	struct conn_error	err = { 0 };
+
+	if (conn_send(e->exec, sql, nparams, (const char *const *)params,
+	    &err) != 0) {
+		e->job_running = 0;
+		e->job.fail(e, &err);
+		conn_error_clear(&err);
+		return;
+	}
+}
+
+static void
+engine_job_start(struct engine *e)
+{
+	struct engine_op	*op = &e->job.ops[0];
+
+	e->job_running = 1;
+	e->job.next = 0;
+	e->state = ENGINE_RUNNING;
+	e->snap.started_ms = engine_now(e);
+	e->sample_at = op->main ? engine_now(e) + ENGINE_SAMPLE_MS / 2 : -1;
+	engine_job_send(e, op->sql, op->nparams, op->params);
+}
+
+static void
+engine_job_failed(struct engine *e, struct conn_error *err)
+{
+	struct engine_job	*j = &e->job;
+
+	if (j->in_txn && conn_alive(e->exec)) {
+		/* End the aborted transaction before reporting. */
+		conn_error_clear(&j->err);
+		j->err = *err;
+		memset(err, 0, sizeof *err);
+		j->aborting = 1;
+		j->in_txn = 0;
+		e->sample_at = -1;
+		engine_job_send(e, "ROLLBACK", 0, NULL);
+		return;
+	}
+	e->job_running = 0;
+	e->sample_at = -1;
+	j->fail(e, err);
+}
+
+/* The executor's socket is readable (or a timer fired): collect results. */
+static void
+engine_job_poll(struct engine *e)
+{
+	struct engine_job	*j = &e->job;
+	struct engine_op	*op;
+	struct conn_error	 err = { 0 };
+	PGresult		*res;
+	char			*cause = NULL;
+	int			 rc;
+
+	if (!e->job_running)
+		return;
+	rc = conn_poll(e->exec, &res, &err);
+	if (rc == 0)
+		return;
+	if (rc < 0) {
+		j->in_txn = 0;
+		j->aborting = 0;
+		e->job_running = 0;
+		e->sample_at = -1;
+		j->fail(e, &err);
+		conn_error_clear(&err);
+		return;
+	}
+	if (j->aborting) {
+		PQclear(res);
+		conn_error_clear(&err);
+		j->aborting = 0;
+		e->job_running = 0;
+		j->fail(e, &j->err);
+		return;
+	}
+	if (res == NULL) {
+		engine_job_failed(e, &err);
+		conn_error_clear(&err);
+		return;
+	}
+	op = &j->ops[j->next];
+	if (strcmp(op->sql, "BEGIN") == 0)
+		j->in_txn = 1;
+	if (op->main) {
+		PQclear(j->main_result);
+		j->main_result = res;
+		e->sample_at = -1;
+	} else
+		PQclear(res);
+	j->next++;
+	if (j->next == j->commit_hook_at && j->hook != NULL &&
+	    j->hook(e, j->main_result, &cause) != 0) {
+		err.message = cause;
+		engine_job_failed(e, &err);
+		conn_error_clear(&err);
+		return;
+	}
+	if (j->next < j->nops) {
+		op = &j->ops[j->next];
+		if (op->main)
+			e->sample_at = engine_now(e) + ENGINE_SAMPLE_MS / 2;
+		engine_job_send(e, op->sql, op->nparams, op->params);
+		return;
+	}
+	j->in_txn = 0;
+	e->job_running = 0;
+	res = j->main_result;
+	j->main_result = NULL;
+	j->done(e, res);
+	PQclear(res);
+}
+
+/* While the step's statement waits, ask the monitor who is in its way:
+ * after a lock timeout the waiter is gone and pg_blocking_pids says
+ * nothing, so the blocker must be caught while we still wait. */
+static void
+engine_sample_blockers(struct engine *e)
+{
+	struct monitor_session	*ss = NULL;
+	size_t			 n = 0, i;
+	struct buf		 b;
+	char			*cause = NULL, *d;
+
+	e->sample_at = engine_now(e) + ENGINE_SAMPLE_MS;
+	if (e->mon == NULL)
+		return;
+	if (monitor_blockers(e->mon, conn_backend_pid(e->exec), &ss, &n,
+	    &cause) != 0) {
+		free(cause);
+		return;
+	}
+	if (n == 0)
+		return;
+	buf_init(&b);
+	for (i = 0; i < n; i++) {
+		d = monitor_session_describe(&ss[i]);
+		buf_printf(&b, "%s%s", i > 0 ? "; " : "", d);
+		free(d);
+	}
+	monitor_session_free_array(ss, n);
+	free(e->blocker);
+	e->blocker = buf_detach(&b);
+}
+
+/* ------------------------------------------------------------- questions */
+
+static void
+engine_ask(struct engine *e, enum engine_question q, char *prompt,
+    const char *expect)
+{
+	free(e->prompt);
+	e->prompt = prompt;
+	free(e->expect);
+	e->expect = expect != NULL ? xstrdup(expect) : NULL;
+	e->snap.question = q;
+	e->state = ENGINE_ASKING;
+}
+
+static void
+engine_answered(struct engine *e)
+{
+	e->snap.question = ENGINE_Q_NONE;
+	free(e->prompt);
+	e->prompt = NULL;
+	free(e->expect);
+	e->expect = NULL;
+}
+
+static const char *
+engine_by(struct engine *e)
+{
+	return (e->o.yes ? " (answered by --yes)" : "");
+}
+
+/* -------------------------------------------------------------- stopping */
+
+static void
+engine_stop(struct engine *e, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*cause = NULL;
+
+	free(e->reason);
+	va_start(ap, fmt);
+	e->reason = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (e->rolling_back)
+		engine_event(e, "rollback-stopped", "%s", e->reason);
+	else
+		engine_event(e, "stopped", "%s", e->reason);
+	if (journal_set_run_state(e->exec, e->plan->name, "failed", &cause) != 0)
+		free(cause);
+	engine_ask(e, ENGINE_Q_STOPPED, xasprintf("%s\nretry, roll back or quit?",
+	    e->reason), NULL);
+	e->state = ENGINE_STOPPED;
+}
+
+static void
+engine_release(struct engine *e)
+{
+	char	*cause = NULL;
+
+	engine_flush(e);
+	if (e->locked && conn_alive(e->exec)) {
+		if (journal_unlock(e->exec, e->plan->name, &cause) != 0)
+			free(cause);
+		e->locked = 0;
+	}
+}
+
+static void
+engine_finish(struct engine *e, enum engine_state st, const char *runstate,
+    int code)
+{
+	char	*cause = NULL;
+
+	e->state = st;
+	e->exit_code = code;
+	engine_answered(e);
+	if (e->exec != NULL && conn_alive(e->exec) && !e->job_running &&
+	    journal_set_run_state(e->exec, e->plan->name, runstate, &cause) != 0)
+		free(cause);
+	engine_release(e);
+}
+
+/* ------------------------------------------------------------- step jobs */
+
+static int
+engine_step_hook(struct engine *e, PGresult *res, char **cause)
+{
+	(void)res;
+	return (journal_set_step(e->exec, e->plan->name, (int)e->phase,
+	    (int)e->step, e->rolling_back ? JOURNAL_ROLLED_BACK : JOURNAL_DONE,
+	    cause));
+}
+
+static void
+engine_step_done(struct engine *e, PGresult *res)
+{
+	(void)res;
+
+	if (e->rolling_back ? e->info[e->phase][e->step].rb_autocommit :
+	    e->info[e->phase][e->step].autocommit) {
+		char	*cause = NULL;
+
+		/* Autocommit: journal right after (see engine_resume_check
+		 * for the window in between). */
+		if (journal_set_step(e->exec, e->plan->name, (int)e->phase,
+		    (int)e->step, e->rolling_back ? JOURNAL_ROLLED_BACK :
+		    JOURNAL_DONE, &cause) != 0) {
+			engine_stop(e, "journal: %s", cause);
+			free(cause);
+			return;
+		}
+	}
+	e->snap.step_state[e->phase][e->step] = e->rolling_back ?
+	    ENGINE_STEP_ROLLED_BACK : ENGINE_STEP_DONE;
+	engine_event(e, e->rolling_back ? "rolled-back" : "done",
+	    "attempt %d, %.1fs", e->attempts,
+	    (double)(engine_now(e) - e->snap.started_ms) / 1000.0);
+	free(e->blocker);
+	e->blocker = NULL;
+	e->attempts = 0;
+	if (e->rolling_back) {
+		engine_rollback_next(e);
+		return;
+	}
+	e->step++;
+	e->step_confirmed = 0;
+	engine_next(e);
+}
+
+static void
+engine_retry_timer(struct engine *e)
+{
+	engine_run_step(e);
+}
+
+static void	engine_step_failed(struct engine *, struct conn_error *);
+
+/* A failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind: drop
+ * it (concurrently, as its own job) before retrying or rolling back. */
+static int
+engine_invalid_index(struct engine *e, const struct engine_stepinfo *si)
+{
+	static const char	 sql[] =
+	    "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+	    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+	    " WHERE c.relname = $1 AND NOT i.indisvalid"
+	    " AND ($2::text IS NULL OR n.nspname = $2)";
+	const char		*params[2];
+	struct conn_error	 err = { 0 };
+	PGresult		*res;
+	int			 found;
+
+	params[0] = si->index_name;
+	params[1] = si->index_schema;
+	if ((res = conn_exec(e->exec, sql, 2, params, &err)) == NULL) {
+		conn_error_clear(&err);
+		return (0);
+	}
+	found = PQntuples(res) > 0;
+	PQclear(res);
+	return (found);
+}
+
+static void
+engine_dropped_invalid(struct engine *e, PGresult *res)
+{
+	const struct engine_stepinfo	*si = &e->info[e->phase][e->step];
+
+	(void)res;
+	engine_event(e, "invalid-index-dropped", "dropped the INVALID index %s "
+	    "left by the failed CREATE INDEX CONCURRENTLY", si->index_name);
+	engine_step_failed(e, &e->saved_err);
+	conn_error_clear(&e->saved_err);
+}
+
+static void
+engine_drop_invalid_failed(struct engine *e, struct conn_error *err)
+{
+	char	*m = conn_error_format(err);
+
+	engine_stop(e, "could not drop the INVALID index left by CREATE INDEX "
+	    "CONCURRENTLY: %s", m);
+	free(m);
+	conn_error_clear(&e->saved_err);
+}
+
+static void
+engine_step_failed(struct engine *e, struct conn_error *err)
+{
+	const struct plan_phase		*ph = &e->plan->phases[e->phase];
+	const struct engine_stepinfo	*si = &e->info[e->phase][e->step];
+	char				*m, *cause = NULL, *q, *sql;
+	int				 retries = e->plan->retries;
+	int64_t				 wait;
+
+	if (!e->rolling_back && si->index_name != NULL &&
+	    conn_alive(e->exec) && engine_invalid_index(e, si)) {
+		conn_error_clear(&e->saved_err);
+		e->saved_err = *err;
+		memset(err, 0, sizeof *err);
+		engine_job_reset(e);
+		q = conn_quote_ident(e->exec, si->index_name);
+		if (si->index_schema != NULL) {
+			char *s = conn_quote_ident(e->exec, si->index_schema);
+			sql = xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s.%s",
+			    s, q);
+			free(s);
+		} else
+			sql = xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", q);
+		free(q);
+		engine_job_add(e, sql, 0);
+		free(sql);
+		e->job.done = engine_dropped_invalid;
+		e->job.fail = engine_drop_invalid_failed;
+		engine_job_start(e);
+		return;
+	}
+
+	e->snap.step_state[e->phase][e->step] = ENGINE_STEP_FAILED;
+	if (err->sqlstate[0] == '\0' && !conn_alive(e->exec))
+		snprintf(err->sqlstate, sizeof err->sqlstate, "%s",
+		    CONN_CONNECTION_LOST);
+	if (conn_alive(e->exec) && !e->job_running &&
+	    journal_set_step(e->exec, e->plan->name, (int)e->phase,
+	    (int)e->step, e->quitting ? JOURNAL_INTERRUPTED : JOURNAL_FAILED,
+	    &cause) != 0) {
+		free(cause);
+		cause = NULL;
+	}
+	if (e->quitting) {
+		engine_event(e, "interrupted", "%s: the statement was cancelled "
+		    "and rolled back", ph->steps[e->step].name);
+		engine_finish(e, ENGINE_INTERRUPTED, "interrupted",
+		    CMD_EXIT_INTERRUPTED);
+		return;
+	}
+	if (conn_error_is(err, CONN_CONNECTION_LOST) || !conn_alive(e->exec)) {
+		engine_event(e, "connection-lost", "the executor connection "
+		    "dropped during the step; it will be checked and re-run");
+		e->state = ENGINE_RECONNECTING;
+		e->reconnect_ms = 500;
+		e->timer_at = engine_now(e) + e->reconnect_ms;
+		e->timer_fn = NULL;
+		return;
+	}
+	m = conn_error_format(err);
+	if (conn_error_is(err, CONN_LOCK_TIMEOUT)) {
+		engine_event(e, "lock-timeout", "attempt %d of %d gave up after "
+		    "lock_timeout %ldms; blocked by %s", e->attempts, retries,
+		    e->plan->lock_timeout_ms, e->blocker != NULL ? e->blocker :
+		    "a session that was gone before it could be seen");
+		if (e->attempts < retries) {
+			wait = engine_backoff_ms(e->attempts,
+			    (double)rand_r(&e->seed) / ((double)RAND_MAX + 1));
+			engine_event(e, "backoff", "retrying in %.1fs",
+			    (double)wait / 1000.0);
+			e->state = ENGINE_BACKOFF;
+			e->timer_at = engine_now(e) + wait;
+			e->timer_fn = engine_retry_timer;
+			free(m);
+			return;
+		}
+		engine_stop(e, "gave up after %d attempts: could not take the "
+		    "lock within %ldms; in the way: %s", e->attempts,
+		    e->plan->lock_timeout_ms, e->blocker != NULL ? e->blocker :
+		    "unknown (the blocker had gone when sampled)");
+	} else if (conn_error_is(err, CONN_QUERY_CANCELED))
+		engine_stop(e, "cancelled: %s", m);
+	else
+		engine_stop(e, "%s failed: %s", e->rolling_back ? "rollback" :
+		    "step", m);
+	free(m);
+}
+
+static void
+engine_step_job_failed(struct engine *e, struct conn_error *err)
+{
+	engine_step_failed(e, err);
+}
+
+/* Start (or retry) the current step, or its rollback. */
+static void
+engine_run_step(struct engine *e)
+{
+	const struct plan_step		*st;
+	const struct engine_stepinfo	*si;
+	const char			*sql;
+	char				*set, *cause = NULL;
+
+	st = &e->plan->phases[e->phase].steps[e->step];
+	si = &e->info[e->phase][e->step];
+	sql = e->rolling_back ? st->rollback : st->sql;
+	e->attempts++;
+	e->timer_at = -1;
+	free(e->blocker);
+	e->blocker = NULL;
+	if (journal_set_step(e->exec, e->plan->name, (int)e->phase,
+	    (int)e->step, JOURNAL_RUNNING, &cause) != 0) {
+		engine_stop(e, "journal: %s", cause);
+		free(cause);
+		return;
+	}
+	e->snap.step_state[e->phase][e->step] = ENGINE_STEP_RUNNING;
+	engine_event(e, e->rolling_back ? "rollback-start" : "start",
+	    "attempt %d of %d: %s", e->attempts, e->plan->retries, sql);
+	engine_job_reset(e);
+	if (e->rolling_back ? si->rb_autocommit : si->autocommit) {
+		/* Alone, in autocommit; the session's lock_timeout applies. */
+		engine_job_add(e, sql, 1);
+	} else {
+		engine_job_add(e, "BEGIN", 0);
+		set = xasprintf("SET LOCAL lock_timeout = %ld",
+		    e->plan->lock_timeout_ms);
+		engine_job_add(e, set, 0);
+		free(set);
+		engine_job_add(e, sql, 1);
+		engine_job_add(e, "COMMIT", 0);
+		e->job.commit_hook_at = 3;
+		e->job.hook = engine_step_hook;
+	}
+	e->job.done = engine_step_done;
+	e->job.fail = engine_step_job_failed;
+	engine_job_start(e);
+}
+
+/* The table a destructive statement works on, for the typed confirmation;
+ * NULL when the tree names none (the caller falls back to the phase). */
+static char *
+engine_target_table(const char *sql)
+{
+	struct sql_script		*s;
+	const struct PgQuery__Node	*n;
+	const PgQuery__RangeVar		*rv = NULL;
+	char				*name = NULL;
+	size_t				 i;
+
+	s = sql_parse(sql);
+	for (i = 0; i < s->nstmts && rv == NULL; i++) {
+		if ((n = s->stmts[i].node) == NULL)
+			continue;
+		switch (n->node_case) {
+		case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+			rv = n->alter_table_stmt->relation;
+			break;
+		case PG_QUERY__NODE__NODE_INDEX_STMT:
+			rv = n->index_stmt->relation;
+			break;
+		case PG_QUERY__NODE__NODE_RENAME_STMT:
+			rv = n->rename_stmt->relation;
+			break;
+		case PG_QUERY__NODE__NODE_DROP_STMT:
+			if (n->drop_stmt->n_objects > 0 &&
+			    n->drop_stmt->objects[0]->node_case ==
+			    PG_QUERY__NODE__NODE_LIST &&
+			    n->drop_stmt->objects[0]->list->n_items > 0) {
+				const PgQuery__List *l = n->drop_stmt->objects[0]->list;
+				const PgQuery__Node *last = l->items[l->n_items - 1];
+
+				if (last->node_case == PG_QUERY__NODE__NODE_STRING)
+					name = xstrdup(last->string->sval);
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	if (rv != NULL && rv->relname != NULL)
+		name = xstrdup(rv->relname);
+	sql_free(s);
+	return (name);
+}
+
+/* ---------------------------------------------------------------- gates */
+
+static void
+engine_phase_row(struct engine *e, const char *state)
+{
+	char	*cause = NULL;
+
+	if (journal_set_step(e->exec, e->plan->name, (int)e->phase, -1, state,
+	    &cause) != 0) {
+		fprintf(stderr, "bellows: journal: %s\n", cause);
+		free(cause);
+	}
+}
+
+static void
+engine_next_phase(struct engine *e)
+{
+	e->phase++;
+	e->step = 0;
+	e->attempts = 0;
+	e->snap.rows_done = e->snap.batches = 0;
+	memset(&e->snap.backfill, 0, sizeof e->snap.backfill);
+}
+
+/* --------------------------------------------------------------- verify */
+
+static void
+engine_verify_done(struct engine *e, PGresult *res)
+{
+	const struct plan_verify	*v;
+	const char			*got;
+
+	v = &e->plan->phases[e->phase].verify[e->step];
+	got = res != NULL && PQntuples(res) > 0 && PQnfields(res) > 0 ?
+	    (PQgetisnull(res, 0, 0) ? "NULL" : PQgetvalue(res, 0, 0)) :
+	    "(no rows)";
+	if (strcmp(got, v->expect) != 0) {
+		e->snap.step_state[e->phase][0] = ENGINE_STEP_FAILED;
+		engine_phase_row(e, JOURNAL_FAILED);
+		engine_stop(e, "verify %zu failed: %s returned '%s', expected "
+		    "'%s'", e->step + 1, v->sql, got, v->expect);
+		return;
+	}
+	engine_event(e, "verified", "%s = '%s'", v->sql, got);
+	e->step++;
+	engine_next(e);
+}
+
+static void
+engine_verify_failed(struct engine *e, struct conn_error *err)
+{
+	char	*m;
+
+	if (e->quitting) {
+		engine_finish(e, ENGINE_INTERRUPTED, "interrupted",
+		    CMD_EXIT_INTERRUPTED);
+		return;
+	}
+	m = conn_error_format(err);
+	e->snap.step_state[e->phase][0] = ENGINE_STEP_FAILED;
+	engine_stop(e, "verify %zu failed: %s", e->step + 1, m);
+	free(m);
+}
+
+static void
+engine_run_verify(struct engine *e)
+{
+	const struct plan_verify	*v;
+
+	v = &e->plan->phases[e->phase].verify[e->step];
+	if (e->step == 0) {
+		engine_phase_row(e, JOURNAL_RUNNING);
+		e->snap.step_state[e->phase][0] = ENGINE_STEP_RUNNING;
+	}
+	engine_job_reset(e);
+	engine_job_add(e, v->sql, 1);
+	e->job.done = engine_verify_done;
+	e->job.fail = engine_verify_failed;
+	engine_job_start(e);
+}
+
+/* ------------------------------------------------------------- backfill */
+
+/*
+ * A batch is two jobs: the bound query (outside any transaction), then
+ * BEGIN, the backfill's settings, the UPDATE and, before COMMIT, the
+ * journal's cursor advance: the rows and the cursor commit together, so a
+ * crash can neither skip nor repeat a batch.
+ */
+static int
+engine_backfill_hook(struct engine *e, PGresult *res, char **cause)
+{
+	int64_t	rows = res != NULL ? strtoll(PQcmdTuples(res), NULL, 10) : 0;
+
+	return (journal_backfill_advance(e->exec, e->plan->name, (int)e->phase,
+	    backfill_upper(e->bf), rows, cause));
+}
+
+static void
+engine_backfill_progress(struct engine *e)
+{
+	backfill_progress(e->bf, &e->snap.backfill);
+	e->snap.rows_done = e->snap.backfill.rows_done;
+	e->snap.batches = e->snap.backfill.batches;
+}
+
+static void
+engine_backfill_failed(struct engine *e, struct conn_error *err)
+{
+	char	*m;
+
+	if (e->quitting) {
+		engine_event(e, "interrupted", "backfill stopped between "
+		    "batches; %lld rows done", (long long)e->snap.rows_done);
+		engine_phase_row(e, JOURNAL_INTERRUPTED);
+		engine_finish(e, ENGINE_INTERRUPTED, "interrupted",
+		    CMD_EXIT_INTERRUPTED);
+		return;
+	}
+	if (!conn_alive(e->exec)) {
+		engine_event(e, "connection-lost", "the executor connection "
+		    "dropped during the backfill; the batch was not committed "
+		    "and will be redone");
+		e->state = ENGINE_RECONNECTING;
+		e->reconnect_ms = 500;
+		e->timer_at = engine_now(e) + e->reconnect_ms;
+		return;
+	}
+	if (err != NULL && backfill_batch_failed(e->bf, err->sqlstate)) {
+		engine_backfill_progress(e);
+		engine_event(e, "batch-retry", "%s; retrying with batches of "
+		    "%lld rows", err->message != NULL ? err->message : "failed",
+		    (long long)e->snap.backfill.batch_rows);
+		engine_backfill_next(e);
+		return;
+	}
+	m = err != NULL ? conn_error_format(err) : xstrdup("failed");
+	e->snap.step_state[e->phase][0] = ENGINE_STEP_FAILED;
+	engine_phase_row(e, JOURNAL_FAILED);
+	engine_stop(e, "backfill batch failed: %s", m);
+	free(m);
+}
+
+static void
+engine_backfill_batch_done(struct engine *e, PGresult *res)
+{
+	int64_t			rows, took;
+	struct engine_event	ev;
+	char			detail[256];
+
+	rows = res != NULL ? strtoll(PQcmdTuples(res), NULL, 10) : 0;
+	took = engine_now(e) - e->snap.started_ms;
+	backfill_batch_done(e->bf, rows, took);
+	engine_backfill_progress(e);
+	/* Batches are reported, not journaled one by one: the journal has
+	 * the cursor and counters, committed with each batch. */
+	snprintf(detail, sizeof detail, "batch %lld: %lld rows up to key %s "
+	    "in %lldms; %lld rows in all (%.1f%%)",
+	    (long long)e->snap.backfill.batches, (long long)rows,
+	    e->snap.backfill.cursor, (long long)took,
+	    (long long)e->snap.backfill.rows_done, e->snap.backfill.percent);
+	ev.at_ms = engine_now(e);
+	ev.phase = engine_phase_name(e);
+	ev.step = NULL;
+	ev.kind = "batch";
+	ev.detail = detail;
+	if (e->o.on_event != NULL)
+		e->o.on_event(e->o.event_arg, &ev);
+	engine_backfill_next(e);
+}
+
+static void
+engine_backfill_bound_done(struct engine *e, PGresult *res)
+{
+	const char *const	*settings, *const *params;
+	struct engine_op	*op;
+	const char		*sql;
+	char			*set;
+	int			 nparams, i;
+
+	if (res == NULL || PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
+		backfill_set_upper(e->bf, NULL);
+		e->snap.step_state[e->phase][0] = ENGINE_STEP_DONE;
+		engine_phase_row(e, JOURNAL_DONE);
+		engine_backfill_progress(e);
+		engine_event(e, "done", "backfill finished: %lld rows in %lld "
+		    "batches", (long long)e->snap.rows_done,
+		    (long long)e->snap.batches);
+		backfill_free(e->bf);
+		e->bf = NULL;
+		engine_next_phase(e);
+		engine_next(e);
+		return;
+	}
+	backfill_set_upper(e->bf, PQgetvalue(res, 0, 0));
+	engine_job_reset(e);
+	engine_job_add(e, "BEGIN", 0);
+	set = xasprintf("SET LOCAL lock_timeout = %ld", e->plan->lock_timeout_ms);
+	engine_job_add(e, set, 0);
+	free(set);
+	for (settings = backfill_batch_settings(e->bf); *settings != NULL;
+	    settings++)
+		engine_job_add(e, *settings, 0);
+	sql = backfill_batch_sql(e->bf, &params, &nparams);
+	op = engine_job_add(e, sql, 1);
+	for (i = 0; i < nparams; i++)
+		engine_job_param(op, params[i]);
+	engine_job_add(e, "COMMIT", 0);
+	e->job.commit_hook_at = e->job.nops - 1;
+	e->job.hook = engine_backfill_hook;
+	e->job.done = engine_backfill_batch_done;
+	e->job.fail = engine_backfill_failed;
+	engine_job_start(e);
+}
+
+static void
+engine_backfill_throttle_timer(struct engine *e)
+{
+	engine_backfill_next(e);
+}
+
+static void
+engine_backfill_next(struct engine *e)
+{
+	const char *const	*params;
+	const char		*sql, *reason = NULL;
+	struct engine_op	*op;
+	int			 nparams, i, hold;
+
+	if (e->quitting) {
+		engine_backfill_failed(e, NULL);
+		return;
+	}
+	if (e->pause_requested) {
+		e->paused_from = ENGINE_RUNNING;
+		e->state = ENGINE_PAUSED;
+		engine_event(e, "paused", "between batches, %lld rows done",
+		    (long long)e->snap.rows_done);
+		return;
+	}
+	hold = backfill_throttle(e->bf, e->mon, &reason);
+	if ((reason == NULL) != (e->throttle_shown == NULL) ||
+	    (reason != NULL && strcmp(reason, e->throttle_shown) != 0)) {
+		if (reason != NULL)
+			engine_event(e, hold ? "throttle" : "throttle-check",
+			    "%s", reason);
+		else
+			engine_event(e, "throttle-clear", "batches continue");
+		free(e->throttle_shown);
+		e->throttle_shown = reason != NULL ? xstrdup(reason) : NULL;
+	}
+	engine_backfill_progress(e);
+	if (hold) {
+		e->state = ENGINE_BACKOFF;
+		e->timer_at = engine_now(e) + 500;
+		e->timer_fn = engine_backfill_throttle_timer;
+		return;
+	}
+	if (e->plan->phases[e->phase].backfill.pause_ms > 0 &&
+	    e->snap.backfill.batches > 0 && !e->pause_slept) {
+		e->pause_slept = 1;
+		e->state = ENGINE_BACKOFF;
+		e->timer_at = engine_now(e) +
+		    e->plan->phases[e->phase].backfill.pause_ms;
+		e->timer_fn = engine_backfill_throttle_timer;
+		return;
+	}
+	e->pause_slept = 0;
+	engine_job_reset(e);
+	sql = backfill_bound_sql(e->bf, &params, &nparams);
+	op = engine_job_add(e, sql, 1);
+	for (i = 0; i < nparams; i++)
+		engine_job_param(op, params[i]);
+	e->job.done = engine_backfill_bound_done;
+	e->job.fail = engine_backfill_failed;
+	engine_job_start(e);
+}
+
+static void
+engine_run_backfill(struct engine *e)
+{
+	const struct plan_backfill	*bf = &e->plan->phases[e->phase].backfill;
+	struct journal_step		*js;
+	char				*cause = NULL;
+
+	backfill_free(e->bf);
+	e->bf = backfill_new(bf, e->exec, e->o.clock, e->o.clock_arg);
+	if (backfill_estimate(e->bf, e->mon != NULL ? e->mon : e->exec,
+	    &cause) != 0) {
+		engine_event(e, "estimate", "no row estimate: %s", cause);
+		free(cause);
+	}
+	js = journal_run_step(e->run, (int)e->phase, -1);
+	if (js != NULL && strcmp(js->state, JOURNAL_ROLLED_BACK) != 0 &&
+	    js->cursor != NULL) {
+		backfill_resume(e->bf, js->cursor, js->rows_done, js->batches);
+		engine_event(e, "resume", "backfill resumes after key %s "
+		    "(%lld rows in %lld batches already done)", js->cursor,
+		    (long long)js->rows_done, (long long)js->batches);
+	} else
+		engine_event(e, "start", "backfill of %s by %s in batches of "
+		    "%ld rows", bf->table, bf->key, bf->batch_rows);
+	engine_phase_row(e, JOURNAL_RUNNING);
+	e->snap.step_state[e->phase][0] = ENGINE_STEP_RUNNING;
+	engine_backfill_next(e);
+}
+
+/* ------------------------------------------------------------ checklist */
+
+static void
+engine_checklist_next(struct engine *e)
+{
+	const struct plan_check	*c;
+	struct checklist_result	 r;
+	char			*cause = NULL;
+
+	e->timer_at = -1;
+	while (e->check_idx < e->plan->nchecklist) {
+		c = &e->plan->checklist[e->check_idx];
+		if (e->check_ok[e->check_idx]) {
+			e->check_idx++;
+			continue;
+		}
+		if (c->kind == PLAN_CHECK_MANUAL) {
+			e->state = ENGINE_CHECKLIST;
+			engine_ask(e, ENGINE_Q_SIGNOFF, xasprintf("sign off: %s",
+			    c->text), NULL);
+			e->snap.check = c->id;
+			return;
+		}
+		memset(&r, 0, sizeof r);
+		if (checklist_eval(e->mon != NULL ? e->mon : e->exec, e->plan,
+		    c, &r, &cause) != 0) {
+			r.status = CHECKLIST_UNKNOWN;
+			free(r.value);
+			r.value = cause;
+			cause = NULL;
+		}
+		switch (r.status) {
+		case CHECKLIST_PASS:
+			engine_run_event(e, "check-pass", "%s: %s (%s)", c->id,
+			    c->text, r.value != NULL ? r.value : "ok");
+			e->check_ok[e->check_idx++] = 1;
+			free(r.value);
+			continue;
+		case CHECKLIST_MANUAL:
+		case CHECKLIST_UNKNOWN:
+			/* The database cannot answer: the operator must. */
+			engine_run_event(e, "check-unknown", "%s: %s (%s)", c->id,
+			    c->text, r.value != NULL ? r.value : "unknown");
+			e->state = ENGINE_CHECKLIST;
+			engine_ask(e, ENGINE_Q_SIGNOFF, xasprintf("sign off: %s "
+			    "(could not be checked: %s)", c->text, r.value !=
+			    NULL ? r.value : "unknown"), NULL);
+			e->snap.check = c->id;
+			free(r.value);
+			return;
+		case CHECKLIST_FAIL:
+			free(e->reason);
+			e->reason = xasprintf("%s: %s: %s", c->id, c->text,
+			    r.value != NULL ? r.value : "failed");
+			if (e->snap.question != ENGINE_Q_NONE ||
+			    e->state != ENGINE_CHECKLIST)
+				engine_run_event(e, "check-fail", "%s; waiting for it "
+				    "to clear (or override it with a reason)",
+				    e->reason);
+			engine_answered(e);
+			e->state = ENGINE_CHECKLIST;
+			e->snap.check = c->id;
+			e->timer_at = engine_now(e) + ENGINE_RECHECK_MS;
+			e->timer_fn = engine_checklist_next;
+			free(r.value);
+			return;
+		}
+	}
+	e->checklist_done = 1;
+	engine_answered(e);
+	e->snap.check = NULL;
+	engine_run_event(e, "checklist-complete", "every item passed or was signed off");
+	engine_next(e);
+}
+
+/* -------------------------------------------------------------- rollback */
+
+static char *
+engine_rollback_list(struct engine *e)
+{
+	const struct plan_phase	*ph;
+	struct buf		 b;
+	size_t			 p, s;
+
+	buf_init(&b);
+	for (p = e->plan->nphases; p-- > 0;) {
+		ph = &e->plan->phases[p];
+		if (ph->kind != PLAN_PHASE_STEPS)
+			continue;
+		for (s = ph->nsteps; s-- > 0;) {
+			if (e->snap.step_state[p][s] != ENGINE_STEP_DONE &&
+			    e->snap.step_state[p][s] != ENGINE_STEP_FAILED &&
+			    e->snap.step_state[p][s] != ENGINE_STEP_RUNNING)
+				continue;
+			if (ph->steps[s].rollback == NULL) {
+				buf_printf(&b, "  %s / %s: irreversible, rollback "
+				    "stops here\n", ph->name, ph->steps[s].name);
+				return (buf_detach(&b));
+			}
+			buf_printf(&b, "  %s / %s: %s\n", ph->name,
+			    ph->steps[s].name, ph->steps[s].rollback);
+		}
+		if (e->o.rollback_to != NULL &&
+		    strcmp(ph->name, e->o.rollback_to) == 0)
+			break;
+	}
+	if (b.len == 0)
+		buf_puts(&b, "  nothing to undo\n");
+	return (buf_detach(&b));
+}
+
+static void
+engine_rollback_next(struct engine *e)
+{
+	const struct plan_phase	*ph;
+	size_t			 p, s;
+	int			 st;
+
+	for (p = e->plan->nphases; p-- > 0;) {
+		ph = &e->plan->phases[p];
+		if (ph->kind != PLAN_PHASE_STEPS) {
+			if (e->snap.step_state[p][0] != ENGINE_STEP_PENDING &&
+			    e->snap.step_state[p][0] != ENGINE_STEP_ROLLED_BACK) {
+				e->phase = p;
+				e->step = 0;
+				e->snap.step_state[p][0] = ENGINE_STEP_ROLLED_BACK;
+				engine_phase_row(e, JOURNAL_ROLLED_BACK);
+			}
+		} else {
+			for (s = ph->nsteps; s-- > 0;) {
+				st = e->snap.step_state[p][s];
+				if (st != ENGINE_STEP_DONE &&
+				    st != ENGINE_STEP_FAILED &&
+				    st != ENGINE_STEP_RUNNING)
+					continue;
+				e->phase = p;
+				e->step = s;
+				if (ph->steps[s].rollback == NULL) {
+					engine_event(e, "irreversible", "step "
+					    "'%s' has no rollback; rollback stops "
+					    "here", ph->steps[s].name);
+					free(e->reason);
+					e->reason = xasprintf("rollback stopped at "
+					    "the irreversible step '%s' of phase "
+					    "'%s'", ph->steps[s].name, ph->name);
+					engine_finish(e, ENGINE_STOPPED, "failed",
+					    CMD_EXIT_FAILED);
+					return;
+				}
+				if (st == ENGINE_STEP_FAILED ||
+				    st == ENGINE_STEP_RUNNING) {
+					/* Never committed: nothing to undo.  A
+					 * failed CONCURRENTLY step was cleaned up
+					 * when it failed. */
+					e->snap.step_state[p][s] =
+					    ENGINE_STEP_PENDING;
+					continue;
+				}
+				e->attempts = 0;
+				engine_run_step(e);
+				return;
+			}
+		}
+		if (e->o.rollback_to != NULL &&
+		    strcmp(ph->name, e->o.rollback_to) == 0)
+			break;
+	}
+	engine_run_event(e, "rolled-back", "rollback complete%s%s",
+	    e->o.rollback_to != NULL ? " down to phase " : "",
+	    e->o.rollback_to != NULL ? e->o.rollback_to : "");
+	e->phase = 0;
+	e->step = 0;
+	engine_finish(e, ENGINE_ROLLED_BACK, "rolled_back", CMD_EXIT_DONE);
+}
+
+static void
+engine_ask_rollback(struct engine *e)
+{
+	char	*list = engine_rollback_list(e);
+
+	e->rolling_back = 1;
+	engine_ask(e, ENGINE_Q_CONFIRM, xasprintf("roll back, undoing in this "
+	    "order:\n%s", list), NULL);
+	free(list);
+}
+
+/* ------------------------------------------------------------- the walk */
+
+static char *
+engine_phase_prompt(struct engine *e)
+{
+	const struct plan_phase	*ph = &e->plan->phases[e->phase];
+	struct buf		 b;
+	size_t			 i;
+
+	buf_init(&b);
+	buf_printf(&b, "%s phase '%s'", e->step > 0 ? "resume" : "start",
+	    ph->name);
+	if (ph->kind == PLAN_PHASE_BACKFILL)
+		buf_printf(&b, ": backfill %s by %s in committed batches of "
+		    "%ld rows (row locks held for one batch at a time)",
+		    ph->backfill.table, ph->backfill.key, ph->backfill.batch_rows);
+	else {
+		buf_puts(&b, ":\n");
+		for (i = e->step; i < ph->nsteps; i++)
+			buf_printf(&b, "  %s: %s%s\n", ph->steps[i].name,
+			    ph->steps[i].sql, ph->steps[i].rollback == NULL ?
+			    "  [irreversible]" : "");
+		buf_printf(&b, "each under lock_timeout %ldms, up to %d attempts",
+		    e->plan->lock_timeout_ms, e->plan->retries);
+	}
+	return (buf_detach(&b));
+}
+
+static void
+engine_next(struct engine *e)
+{
+	const struct plan_phase	*ph;
+	char			*t;
+
+	e->timer_at = -1;
+	if (e->quitting) {
+		engine_event(e, "interrupted", "stopped by the operator");
+		engine_finish(e, ENGINE_INTERRUPTED, "interrupted",
+		    CMD_EXIT_INTERRUPTED);
+		return;
+	}
+	if (!e->checklist_done) {
+		engine_checklist_next(e);
+		return;
+	}
+	for (;;) {
+		if (e->phase >= e->plan->nphases) {
+			engine_run_event(e, "finished", "every phase is done");
+			engine_finish(e, ENGINE_DONE, "done", CMD_EXIT_DONE);
+			return;
+		}
+		ph = &e->plan->phases[e->phase];
+		if (ph->kind == PLAN_PHASE_STEPS) {
+			while (e->step < ph->nsteps &&
+			    e->snap.step_state[e->phase][e->step] ==
+			    ENGINE_STEP_DONE)
+				e->step++;
+			if (e->step >= ph->nsteps) {
+				engine_next_phase(e);
+				e->phase_confirmed = 0;
+				continue;
+			}
+		} else if (e->snap.step_state[e->phase][0] == ENGINE_STEP_DONE) {
+			engine_next_phase(e);
+			e->phase_confirmed = 0;
+			continue;
+		}
+		break;
+	}
+	if (e->pause_requested) {
+		e->paused_from = ENGINE_RUNNING;
+		e->state = ENGINE_PAUSED;
+		engine_event(e, "paused", "before the next step");
+		return;
+	}
+	switch (ph->kind) {
+	case PLAN_PHASE_GATE:
+		engine_ask(e, ENGINE_Q_GATE, xstrdup(ph->gate), NULL);
+		return;
+	case PLAN_PHASE_VERIFY:
+		if (e->step >= ph->nverify) {
+			e->snap.step_state[e->phase][0] = ENGINE_STEP_DONE;
+			engine_phase_row(e, JOURNAL_DONE);
+			engine_event(e, "done", "every verify query holds");
+			engine_next_phase(e);
+			engine_next(e);
+			return;
+		}
+		engine_run_verify(e);
+		return;
+	case PLAN_PHASE_BACKFILL:
+		if (!e->phase_confirmed) {
+			engine_ask(e, ENGINE_Q_CONFIRM, engine_phase_prompt(e),
+			    NULL);
+			return;
+		}
+		engine_run_backfill(e);
+		return;
+	case PLAN_PHASE_STEPS:
+		if (!e->phase_confirmed) {
+			engine_ask(e, ENGINE_Q_CONFIRM, engine_phase_prompt(e),
+			    NULL);
+			return;
+		}
+		if (ph->destructive && !e->step_confirmed) {
+			t = engine_target_table(ph->steps[e->step].sql);
+			engine_ask(e, ENGINE_Q_TYPED, xasprintf("destructive "
+			    "step '%s' of phase '%s':\n  %s\ntype '%s' to run it",
+			    ph->steps[e->step].name, ph->name,
+			    ph->steps[e->step].sql, t != NULL ? t : ph->name),
+			    t != NULL ? t : ph->name);
+			free(t);
+			return;
+		}
+		engine_answered(e);
+		engine_run_step(e);
+		return;
+	}
+}
+
+/* ------------------------------------------------------ start and resume */
+
+static void
+engine_load_states(struct engine *e)
+{
+	const struct plan_phase	*ph;
+	struct journal_step	*js;
+	size_t			 p, s, n;
+	int			 any = 0;
+
+	for (p = 0; p < e->plan->nphases; p++) {
+		ph = &e->plan->phases[p];
+		n = ph->kind == PLAN_PHASE_STEPS ? ph->nsteps : 1;
+		for (s = 0; s < n; s++) {
+			js = journal_run_step(e->run, (int)p,
+			    ph->kind == PLAN_PHASE_STEPS ? (int)s : -1);
+			e->snap.step_state[p][s] = ENGINE_STEP_PENDING;
+			if (js == NULL)
+				continue;
+			if (strcmp(js->state, JOURNAL_DONE) == 0)
+				e->snap.step_state[p][s] = ENGINE_STEP_DONE;
+			else if (strcmp(js->state, JOURNAL_FAILED) == 0)
+				e->snap.step_state[p][s] = ENGINE_STEP_FAILED;
+			else if (strcmp(js->state, JOURNAL_ROLLED_BACK) == 0)
+				e->snap.step_state[p][s] = ENGINE_STEP_ROLLED_BACK;
+			else if (strcmp(js->state, JOURNAL_RUNNING) == 0 ||
+			    strcmp(js->state, JOURNAL_INTERRUPTED) == 0)
+				e->snap.step_state[p][s] = ENGINE_STEP_RUNNING;
+			if (strcmp(js->state, JOURNAL_PENDING) != 0 &&
+			    strcmp(js->state, JOURNAL_ROLLED_BACK) != 0)
+				any = 1;
+		}
+	}
+	/* The checklist stands before the first change; a run that already
+	 * changed something does not go back to it. */
+	e->checklist_done = any || e->plan->nchecklist == 0;
+}
+
+/*
+ * A step journaled as running when its driver died.  In a transaction it
+ * rolled back with the driver, so it simply runs again.  Alone in
+ * autocommit it may have finished: a CREATE INDEX CONCURRENTLY whose index
+ * is there and valid is done; an invalid one is dropped by the retry.
+ */
+static void
+engine_resume_check(struct engine *e)
+{
+	static const char	 sql[] =
+	    "SELECT i.indisvalid FROM pg_index i JOIN pg_class c"
+	    " ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+	    " WHERE c.relname = $1 AND ($2::text IS NULL OR n.nspname = $2)"
+	    " AND pg_catalog.pg_table_is_visible(i.indrelid)";
+	const struct plan_phase	*ph;
+	struct engine_stepinfo	*si;
+	struct conn_error	 err = { 0 };
+	const char		*params[2];
+	PGresult		*res;
+	size_t			 p, s;
+	char			*cause = NULL;
+
+	for (p = 0; p < e->plan->nphases; p++) {
+		ph = &e->plan->phases[p];
+		if (ph->kind != PLAN_PHASE_STEPS)
+			continue;
+		for (s = 0; s < ph->nsteps; s++) {
+			si = &e->info[p][s];
+			if (e->snap.step_state[p][s] != ENGINE_STEP_RUNNING ||
+			    si->index_name == NULL)
+				continue;
+			params[0] = si->index_name;
+			params[1] = si->index_schema;
+			res = conn_exec(e->exec, sql, 2, params, &err);
+			if (res == NULL) {
+				conn_error_clear(&err);
+				continue;
+			}
+			if (PQntuples(res) > 0 &&
+			    strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+				e->phase = p;
+				e->step = s;
+				e->snap.step_state[p][s] = ENGINE_STEP_DONE;
+				if (journal_set_step(e->exec, e->plan->name,
+				    (int)p, (int)s, JOURNAL_DONE, &cause) != 0) {
+					free(cause);
+					cause = NULL;
+				}
+				engine_event(e, "resume-check", "index %s exists "
+				    "and is valid: the interrupted step had "
+				    "finished", si->index_name);
+			}
+			PQclear(res);
+		}
+	}
+	e->phase = 0;
+	e->step = 0;
+}
+
+static int
+engine_session_setup(struct engine *e, char **cause)
+{
+	struct conn_error	 err = { 0 };
+	char			*set;
+	int			 rc;
+
+	/* Statements that must run in autocommit get the plan's
+	 * lock_timeout from the session; transactions set it LOCAL too. */
+	set = xasprintf("SET lock_timeout = %ld", e->plan->lock_timeout_ms);
+	rc = conn_command(e->exec, set, 0, NULL, &err);
+	free(set);
+	if (rc != 0) {
+		*cause = conn_error_format(&err);
+		conn_error_clear(&err);
+		return (rc);
+	}
+	/*
+	 * If this process dies (kill -9), its backend would go on with the
+	 * running statement, holding the run's advisory lock and the step's
+	 * locks until it ends.  From PostgreSQL 14 the server can notice the
+	 * vanished client during a statement and abort it; older servers
+	 * reject the setting, which is fine.
+	 */
+	if (conn_command(e->exec, "SET client_connection_check_interval = 1000",
+	    0, NULL, &err) != 0)
+		conn_error_clear(&err);
+	return (0);
+}
+
+/* Whether the holder of a run is a driver on this host that has died. */
+static int
+engine_holder_gone(const struct journal_holder *h)
+{
+	char	host[256];
+
+	if (h->host == NULL || h->client_pid <= 0 ||
+	    gethostname(host, sizeof host) != 0)
+		return (0);
+	host[sizeof host - 1] = '\0';
+	return (strcmp(host, h->host) == 0 && kill(h->client_pid, 0) != 0 &&
+	    errno == ESRCH);
+}
+
+static int
+engine_take_run(struct engine *e, char **cause)
+{
+	struct journal_holder	h = { 0 };
+	int			rc, i;
+
+	if (journal_ensure(e->exec, cause) != 0)
+		return (CMD_EXIT_CONNECT);
+	rc = journal_lock(e->exec, e->plan->name, &h, cause);
+	if (rc < 0)
+		return (CMD_EXIT_CONNECT);
+	if (rc == 0 && engine_holder_gone(&h)) {
+		/* The previous driver died on this host; its backend lets go
+		 * of the lock as soon as it notices (see session setup). */
+		engine_run_event(e, "waiting", "the previous driver (pid %d) is "
+		    "gone; waiting for its database session %d to end",
+		    h.client_pid, h.pid);
+		for (i = 0; i < 40 && rc == 0; i++) {
+			journal_holder_clear(&h);
+			usleep(250000);
+			rc = journal_lock(e->exec, e->plan->name, &h, cause);
+			if (rc < 0)
+				return (CMD_EXIT_CONNECT);
+		}
+	}
+	if (rc == 0) {
+		*cause = xasprintf("run '%s' is driven by %s on %s (pid %d, "
+		    "backend %d) since %s; watch it with 'bellows watch %s'",
+		    e->plan->name, h.operator != NULL ? h.operator : "someone",
+		    h.host != NULL ? h.host : "an unknown host", h.client_pid,
+		    h.pid, h.since != NULL ? h.since : "an unknown time",
+		    e->plan->name);
+		journal_holder_clear(&h);
+		return (CMD_EXIT_LOCKED);
+	}
+	e->locked = 1;
+	journal_run_free(e->run);
+	e->run = NULL;
+	rc = journal_open_run(e->exec, e->plan, e->o.plan_text, e->o.operator,
+	    e->o.force, &e->run, cause);
+	if (rc == -2 || rc == -1) {
+		engine_release(e);
+		return (rc == -2 ? CMD_EXIT_USAGE : CMD_EXIT_CONNECT);
+	}
+	if (engine_session_setup(e, cause) != 0) {
+		engine_release(e);
+		return (CMD_EXIT_CONNECT);
+	}
+	engine_load_states(e);
+	engine_resume_check(e);
+	return (CMD_EXIT_DONE);
+}
+
+int
+engine_start(struct engine *e, char **cause)
+{
+	int	rc;
+
+	if ((rc = engine_take_run(e, cause)) != CMD_EXIT_DONE) {
+		e->exit_code = rc;
+		e->state = ENGINE_INTERRUPTED;
+		return (rc);
+	}
+	engine_run_event(e, "driver", "%s drives run '%s'%s", e->o.operator,
+	    e->plan->name, e->o.yes ? " with --yes" : "");
+	if (e->o.rollback) {
+		engine_ask_rollback(e);
+		return (CMD_EXIT_DONE);
+	}
+	engine_next(e);
+	return (CMD_EXIT_DONE);
+}
+
+static void
+engine_reconnect(struct engine *e)
+{
+	struct conn_error	 err = { 0 };
+	struct conn		*c;
+	char			*app, *cause = NULL;
+	int			 rc;
+
+	app = xasprintf("bellows:%s", e->plan->name);
+	c = conn_open(e->o.conninfo, app, &err);
+	free(app);
+	if (c == NULL) {
+		char *m = conn_error_format(&err);
+
+		conn_error_clear(&err);
+		engine_run_event(e, "reconnect-failed", "%s; next try in %.1fs", m,
+		    (double)e->reconnect_ms * 2 / 1000.0);
+		free(m);
+		e->reconnect_ms *= 2;
+		if (e->reconnect_ms > ENGINE_RECONNECT_MAX_MS)
+			e->reconnect_ms = ENGINE_RECONNECT_MAX_MS;
+		e->timer_at = engine_now(e) + e->reconnect_ms;
+		return;
+	}
+	conn_close(e->exec);
+	e->exec = c;
+	e->locked = 0;
+	rc = engine_take_run(e, &cause);
+	if (rc != CMD_EXIT_DONE) {
+		free(e->reason);
+		e->reason = cause;
+		engine_run_event(e, "reconnect-refused", "%s", cause);
+		e->exit_code = rc;
+		e->state = ENGINE_INTERRUPTED;
+		return;
+	}
+	engine_run_event(e, "reconnected", "the executor connection is back; "
+	    "resuming from the journal");
+	e->phase_confirmed = 1;
+	e->attempts = 0;
+	engine_next(e);
+}
+
+/* ------------------------------------------------------------- the loop */
+
+void
+engine_pollfd(struct engine *e, int *fd, int *timeout_ms)
+{
+	int64_t	now = engine_now(e), t = -1;
+
+	*fd = e->job_running ? conn_socket(e->exec) : -1;
+	if (e->timer_at >= 0)
+		t = e->timer_at;
+	if (e->job_running && e->sample_at >= 0 && (t < 0 || e->sample_at < t))
+		t = e->sample_at;
+	if (t < 0)
+		*timeout_ms = -1;
+	else
+		*timeout_ms = t <= now ? 0 : (int)(t - now);
+}
+
+void
+engine_advance(struct engine *e)
+{
+	int64_t	now;
+
+	if (e->job_running)
+		engine_job_poll(e);
+	now = engine_now(e);
+	if (e->job_running && e->sample_at >= 0 && now >= e->sample_at &&
+	    e->job.ops[e->job.next].main)
+		engine_sample_blockers(e);
+	if (e->timer_at >= 0 && now >= e->timer_at) {
+		e->timer_at = -1;
+		if (e->state == ENGINE_RECONNECTING)
+			engine_reconnect(e);
+		else if (e->timer_fn != NULL)
+			e->timer_fn(e);
+	}
+	engine_flush(e);
+}
+
+int
+engine_finished(struct engine *e)
+{
+	switch (e->state) {
+	case ENGINE_DONE:
+	case ENGINE_ROLLED_BACK:
+	case ENGINE_INTERRUPTED:
+		return (1);
+	case ENGINE_STOPPED:
+		return (e->snap.question == ENGINE_Q_NONE);
+	case ENGINE_STARTING:
+	case ENGINE_CHECKLIST:
+	case ENGINE_ASKING:
+	case ENGINE_RUNNING:
+	case ENGINE_BACKOFF:
+	case ENGINE_PAUSED:
+	case ENGINE_RECONNECTING:
+		break;
+	}
+	return (0);
+}
+
+int
+engine_exit_code(struct engine *e)
+{
+	return (e->exit_code);
+}
+
+/* -------------------------------------------------------------- commands */
+
+static int
+engine_signoff(struct engine *e, const char *id, const char *reason,
+    char **cause)
+{
+	size_t	i;
+
+	for (i = 0; i < e->plan->nchecklist; i++) {
+		if (strcmp(e->plan->checklist[i].id, id) == 0)
+			break;
+	}
+	if (i == e->plan->nchecklist) {
+		*cause = xasprintf("no checklist item '%s'", id);
+		return (-1);
+	}
+	if (e->plan->checklist[i].kind != PLAN_CHECK_MANUAL && reason == NULL &&
+	    !(e->snap.question == ENGINE_Q_SIGNOFF && e->check_idx == i)) {
+		*cause = xasprintf("'%s' is checked by the database; override it "
+		    "with a reason instead", id);
+		return (-1);
+	}
+	e->check_ok[i] = 1;
+	if (reason != NULL)
+		engine_run_event(e, "check-override", "%s: %s: overridden by %s: %s",
+		    id, e->plan->checklist[i].text, e->o.operator, reason);
+	else
+		engine_run_event(e, "signoff", "%s: %s: signed off by %s%s", id,
+		    e->plan->checklist[i].text, e->o.operator, engine_by(e));
+	engine_answered(e);
+	if (e->state == ENGINE_CHECKLIST || e->state == ENGINE_ASKING)
+		engine_checklist_next(e);
+	return (0);
+}
+
+static int
+engine_confirm(struct engine *e, const char *arg, char **cause)
+{
+	const struct plan_phase	*ph;
+
+	switch (e->snap.question) {
+	case ENGINE_Q_NONE:
+		*cause = xstrdup("nothing to confirm");
+		return (-1);
+	case ENGINE_Q_SIGNOFF:
+		return (engine_signoff(e, e->snap.check, NULL, cause));
+	case ENGINE_Q_STOPPED:
+		return (engine_command(e, ENGINE_CMD_RETRY, NULL, cause));
+	case ENGINE_Q_CONFIRM:
+		engine_answered(e);
+		if (e->rolling_back) {
+			engine_run_event(e, "rollback-confirmed", "by %s%s",
+			    e->o.operator, engine_by(e));
+			engine_rollback_next(e);
+			return (0);
+		}
+		e->phase_confirmed = 1;
+		engine_event(e, "confirmed", "phase '%s' confirmed by %s%s",
+		    engine_phase_name(e), e->o.operator, engine_by(e));
+		engine_next(e);
+		return (0);
+	case ENGINE_Q_GATE:
+		engine_answered(e);
+		ph = &e->plan->phases[e->phase];
+		e->snap.step_state[e->phase][0] = ENGINE_STEP_DONE;
+		engine_phase_row(e, JOURNAL_DONE);
+		engine_event(e, "gate-confirmed", "%s: confirmed by %s%s",
+		    ph->gate, e->o.operator, engine_by(e));
+		engine_next_phase(e);
+		e->phase_confirmed = 0;
+		engine_next(e);
+		return (0);
+	case ENGINE_Q_TYPED:
+		if (arg == NULL || strcmp(arg, e->expect) != 0) {
+			*cause = xasprintf("typed '%s', expected '%s': not run",
+			    arg != NULL ? arg : "", e->expect);
+			return (-1);
+		}
+		engine_event(e, "typed-confirmation", "'%s' typed by %s%s",
+		    e->expect, e->o.operator, engine_by(e));
+		engine_answered(e);
+		e->step_confirmed = 1;
+		engine_next(e);
+		return (0);
+	}
+	return (-1);
+}
+
+int
+engine_command(struct engine *e, enum engine_cmd cmd, const char *arg,
+    char **cause)
+{
+	struct conn_error	 err = { 0 };
+	const char		*sp;
+	char			*id;
+	int			 rc;
+
+	switch (cmd) {
+	case ENGINE_CMD_CONFIRM:
+		return (engine_confirm(e, arg, cause));
+	case ENGINE_CMD_DECLINE:
+		if (e->snap.question == ENGINE_Q_NONE) {
+			*cause = xstrdup("nothing to decline");
+			return (-1);
+		}
+		if (e->snap.question == ENGINE_Q_CONFIRM && e->rolling_back &&
+		    !e->o.rollback) {
+			/* Not rolling back after all: back to the step. */
+			e->rolling_back = 0;
+			engine_answered(e);
+			engine_event(e, "rollback-declined", "by %s",
+			    e->o.operator);
+			engine_stop(e, "%s", e->reason != NULL ? e->reason :
+			    "rollback declined");
+			return (0);
+		}
+		engine_event(e, "declined", "%s declined: %s", e->o.operator,
+		    e->prompt != NULL ? e->prompt : "");
+		engine_finish(e, ENGINE_INTERRUPTED, "interrupted",
+		    CMD_EXIT_INTERRUPTED);
+		return (0);
+	case ENGINE_CMD_SIGNOFF:
+		return (engine_signoff(e, arg != NULL && *arg != '\0' ? arg :
+		    (e->snap.check != NULL ? e->snap.check : ""), NULL, cause));
+	case ENGINE_CMD_OVERRIDE:
+		if (arg == NULL || (sp = strchr(arg, ' ')) == NULL ||
+		    sp[strspn(sp, " ")] == '\0') {
+			*cause = xstrdup("override needs an item id and a reason");
+			return (-1);
+		}
+		id = xstrndup(arg, (size_t)(sp - arg));
+		rc = engine_signoff(e, id, sp + strspn(sp, " "), cause);
+		free(id);
+		return (rc);
+	case ENGINE_CMD_PAUSE:
+		if (e->pause_requested) {
+			*cause = xstrdup("already paused");
+			return (-1);
+		}
+		e->pause_requested = 1;
+		engine_event(e, "pause", "requested by %s; takes effect between "
+		    "steps or batches", e->o.operator);
+		return (0);
+	case ENGINE_CMD_RESUME:
+		if (!e->pause_requested) {
+			*cause = xstrdup("not paused");
+			return (-1);
+		}
+		e->pause_requested = 0;
+		engine_event(e, "resume", "by %s", e->o.operator);
+		if (e->state == ENGINE_PAUSED) {
+			if (e->phase < e->plan->nphases &&
+			    e->plan->phases[e->phase].kind == PLAN_PHASE_BACKFILL &&
+			    e->snap.step_state[e->phase][0] == ENGINE_STEP_RUNNING)
+				engine_backfill_next(e);
+			else
+				engine_next(e);
+		}
+		return (0);
+	case ENGINE_CMD_CANCEL:
+		if (!e->job_running) {
+			*cause = xstrdup("no statement is running");
+			return (-1);
+		}
+		if (conn_cancel(e->exec, &err) != 0) {
+			*cause = conn_error_format(&err);
+			conn_error_clear(&err);
+			return (-1);
+		}
+		engine_event(e, "cancel", "requested by %s", e->o.operator);
+		return (0);
+	case ENGINE_CMD_RETRY:
+		if (e->state != ENGINE_STOPPED) {
+			*cause = xstrdup("nothing to retry");
+			return (-1);
+		}
+		engine_answered(e);
+		e->attempts = 0;
+		engine_event(e, "retry", "by %s", e->o.operator);
+		if (e->rolling_back)
+			engine_rollback_next(e);
+		else {
+			e->phase_confirmed = 1;
+			e->step_confirmed = 1;
+			if (e->plan->phases[e->phase].kind == PLAN_PHASE_VERIFY)
+				e->step = 0;
+			if (e->plan->phases[e->phase].kind != PLAN_PHASE_STEPS)
+				e->snap.step_state[e->phase][0] =
+				    ENGINE_STEP_PENDING;
+			engine_next(e);
+		}
+		return (0);
+	case ENGINE_CMD_ROLLBACK:
+		if (e->job_running) {
+			*cause = xstrdup("a statement is running: cancel it first");
+			return (-1);
+		}
+		engine_ask_rollback(e);
+		return (0);
+	case ENGINE_CMD_TERMINATE:
+		if (arg == NULL || atoi(arg) <= 0 || e->mon == NULL) {
+			*cause = xstrdup("terminate needs a backend pid");
+			return (-1);
+		}
+		rc = monitor_cancel_backend(e->mon, atoi(arg), 1, cause);
+		if (rc < 0)
+			return (-1);
+		engine_event(e, "terminate", "backend %s terminated by %s%s",
+		    arg, e->o.operator, rc == 0 ? " (it had already gone)" : "");
+		return (0);
+	case ENGINE_CMD_QUIT:
+		if (engine_finished(e) && e->state != ENGINE_STOPPED)
+			return (0);
+		e->quitting = 1;
+		if (e->job_running) {
+			engine_event(e, "interrupt", "cancelling the running "
+			    "statement");
+			if (conn_cancel(e->exec, &err) != 0)
+				conn_error_clear(&err);
+			return (0);
+		}
+		engine_event(e, "interrupted", "stopped by %s at phase '%s'",
+		    e->o.operator, engine_phase_name(e) != NULL ?
+		    engine_phase_name(e) : "-");
+		engine_finish(e, ENGINE_INTERRUPTED, "interrupted",
+		    e->state == ENGINE_STOPPED ? CMD_EXIT_FAILED :
+		    CMD_EXIT_INTERRUPTED);
+		return (0);
+	}
+	return (-1);
+}
+
+const struct engine_snapshot *
+engine_snapshot(struct engine *e)
+{
+	struct engine_snapshot	*s = &e->snap;
+
+	s->state = e->state;
+	s->prompt = e->prompt;
+	s->expect = e->expect;
+	s->phase = e->phase;
+	s->step = e->step;
+	s->sql = e->job_running ? e->job.ops[e->job.next].sql : NULL;
+	s->attempt = e->attempts;
+	s->max_attempts = e->plan->retries;
+	s->blocker = e->blocker;
+	s->reason = e->reason;
+	return (s);
+}
+
+/* ---------------------------------------------------------- life cycle */
+
+struct engine *
+engine_new(const struct plan *plan, struct conn *exec, struct conn *mon,
+    const struct engine_options *o)
+{
+	struct engine	*e;
+	size_t		 p, n;
+
+	e = xcalloc(1, sizeof *e);
+	e->plan = plan;
+	e->exec = exec;
+	e->mon = mon;
+	e->o = *o;
+	if (e->o.clock == NULL)
+		e->o.clock = engine_real_clock;
+	if (e->o.operator == NULL)
+		e->o.operator = "unknown";
+	e->timer_at = e->sample_at = -1;
+	e->state = ENGINE_STARTING;
+	e->exit_code = CMD_EXIT_FAILED;
+	e->seed = (unsigned int)getpid() ^ (unsigned int)time(NULL);
+	e->job.commit_hook_at = -1;
+	e->info = xcalloc(plan->nphases, sizeof *e->info);
+	e->snap.step_state = xcalloc(plan->nphases, sizeof *e->snap.step_state);
+	for (p = 0; p < plan->nphases; p++) {
+		n = plan->phases[p].kind == PLAN_PHASE_STEPS ?
+		    plan->phases[p].nsteps : 1;
+		e->info[p] = xcalloc(n ? n : 1, sizeof **e->info);
+		e->snap.step_state[p] = xcalloc(n ? n : 1,
+		    sizeof **e->snap.step_state);
+	}
+	e->check_ok = xcalloc(plan->nchecklist + 1, sizeof *e->check_ok);
+	return (e);
+}
+
+/*
+ * Check that every step can run as bellows runs steps (see
+ * engine_check_sql), before anything touches the database.  0, or -1 with
+ * *cause naming file, line and step.
+ */
+int
+engine_validate(struct engine *e, char **cause)
+{
+	const struct plan_phase	*ph;
+	size_t			 p, s;
+	struct engine_stepinfo	 rb;
+
+	for (p = 0; p < e->plan->nphases; p++) {
+		ph = &e->plan->phases[p];
+		if (ph->kind != PLAN_PHASE_STEPS)
+			continue;
+		for (s = 0; s < ph->nsteps; s++) {
+			if (engine_check_sql(e->plan, &ph->steps[s],
+			    ph->steps[s].sql, &ph->steps[s].sql_pos,
+			    &e->info[p][s], cause) != 0)
+				return (-1);
+			if (ph->steps[s].rollback == NULL)
+				continue;
+			memset(&rb, 0, sizeof rb);
+			if (engine_check_sql(e->plan, &ph->steps[s],
+			    ph->steps[s].rollback, &ph->steps[s].rollback_pos,
+			    &rb, cause) != 0)
+				return (-1);
+			e->info[p][s].rb_autocommit = rb.autocommit;
+			free(rb.index_name);
+			free(rb.index_schema);
+		}
+	}
+	return (0);
+}
+
+void
+engine_free(struct engine *e)
+{
+	size_t	p, s, n;
+
+	if (e == NULL)
+		return;
+	engine_release(e);
+	engine_job_reset(e);
+	conn_error_clear(&e->saved_err);
+	for (p = 0; p < e->plan->nphases; p++) {
+		n = e->plan->phases[p].kind == PLAN_PHASE_STEPS ?
+		    e->plan->phases[p].nsteps : 1;
+		for (s = 0; s < n; s++) {
+			free(e->info[p][s].index_name);
+			free(e->info[p][s].index_schema);
+		}
+		free(e->info[p]);
+		free(e->snap.step_state[p]);
+	}
+	for (p = 0; p < e->npending; p++) {
+		free(e->pending[p].phase);
+		free(e->pending[p].step);
+		free(e->pending[p].kind);
+		free(e->pending[p].detail);
+	}
+	free(e->pending);
+	free(e->info);
+	free(e->snap.step_state);
+	free(e->check_ok);
+	free(e->blocker);
+	free(e->reason);
+	free(e->prompt);
+	free(e->expect);
+	backfill_free(e->bf);
+	free(e->throttle_shown);
+	journal_run_free(e->run);
+	free(e);
+}
+
+/* The executor connection, which a reconnect may have replaced. */
+struct conn *
+engine_conn(struct engine *e)
+{
+	return (e->exec);
+}

@@ -1,0 +1,746 @@
+/*
+ * sql: split and parse SQL text with libpg_query's protobuf tree.
+ *
+ * The parser works on a "masked" copy of the text in which psql
+ * meta-commands and COPY FROM stdin data are replaced by blanks (newlines
+ * kept): libpg_query only knows SQL, and a pg_dump file is more than that.
+ * Everything else (offsets, comments, trees) refers to byte positions that
+ * are the same in the masked copy and the original.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <pg_query.h>
+#include <protobuf-c/protobuf-c.h>
+#include <pg_query/pg_query.pb-c.h>
+
+#include "sql.h"
+#include "util.h"
+
+struct sql_builder {
+	struct sql_script	*s;
+	const char		*masked;
+	int			*semis;		/* top-level ';' offsets */
+	size_t			 nsemis;
+	size_t			 semicap;
+	size_t			 stmtcap;
+	size_t			 treecap;
+	size_t			 commentcap;
+};
+
+static int
+sql_identchar(unsigned char c)
+{
+	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '$' || c >= 0x80);
+}
+
+static int
+sql_identstart(unsigned char c)
+{
+	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    c == '_' || c >= 0x80);
+}
+
+static void
+sql_add_comment(struct sql_builder *b, int off, int len, int block)
+{
+	struct sql_script	*s = b->s;
+	struct sql_comment	*c;
+
+	if (s->ncomments == b->commentcap) {
+		b->commentcap = b->commentcap == 0 ? 16 : b->commentcap * 2;
+		s->comments = xreallocarray(s->comments, b->commentcap,
+		    sizeof *s->comments);
+	}
+	c = &s->comments[s->ncomments++];
+	c->off = off;
+	c->len = len;
+	c->block = block;
+	sql_linecol(s, off, &c->line, &c->col);
+}
+
+/* End of a block comment starting at I (at the slash); comments nest. */
+static size_t
+sql_skip_block_comment(const char *t, size_t n, size_t i)
+{
+	int	depth = 0;
+
+	while (i < n) {
+		if (t[i] == '/' && i + 1 < n && t[i + 1] == '*') {
+			depth++;
+			i += 2;
+		} else if (t[i] == '*' && i + 1 < n && t[i + 1] == '/') {
+			i += 2;
+			if (--depth == 0)
+				return (i);
+		} else
+			i++;
+	}
+	return (n);
+}
+
+static size_t
+sql_skip_line(const char *t, size_t n, size_t i)
+{
+	while (i < n && t[i] != '\n')
+		i++;
+	return (i);
+}
+
+/* Past blanks and comments from I. */
+static size_t
+sql_skip_blank(const char *t, size_t n, size_t i)
+{
+	for (;;) {
+		while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' ||
+		    t[i] == '\r' || t[i] == '\f' || t[i] == '\v'))
+			i++;
+		if (i + 1 < n && t[i] == '-' && t[i + 1] == '-')
+			i = sql_skip_line(t, n, i);
+		else if (i + 1 < n && t[i] == '/' && t[i + 1] == '*')
+			i = sql_skip_block_comment(t, n, i);
+		else
+			return (i);
+	}
+}
+
+static void
+sql_blank(char *m, size_t from, size_t to)
+{
+	for (; from < to; from++) {
+		if (m[from] != '\n')
+			m[from] = ' ';
+	}
+}
+
+/*
+ * Produce the masked copy of T and, as by-products, the offsets of the
+ * top-level semicolons (the fallback split when the text does not parse as
+ * a whole) and the comments (used only when libpg_query's scanner cannot
+ * scan the text).  This is a lexer
+ * for the few things that decide where SQL is: quotes, comments, dollar
+ * quotes, statement ends.  It never decides what the SQL means.
+ */
+static char *
+sql_mask(struct sql_builder *b, const char *t, size_t n, int want_comments)
+{
+	char	*m;
+	size_t	 i, j, k, taglen;
+	int	 nwords = 0, is_copy = 0, prev_from = 0, copy_stdin = 0;
+	int	 depth = 0, estring;
+
+	m = xmalloc(n + 1);
+	memcpy(m, t, n + 1);
+	i = 0;
+	/* A UTF-8 byte order mark, as some editors write at the start. */
+	if (n >= 3 && memcmp(t, "\xef\xbb\xbf", 3) == 0) {
+		sql_blank(m, 0, 3);
+		i = 3;
+	}
+	while (i < n) {
+		unsigned char c = t[i];
+
+		if (c == '-' && i + 1 < n && t[i + 1] == '-') {
+			j = sql_skip_line(t, n, i);
+			if (want_comments)
+				sql_add_comment(b, i, j - i, 0);
+			i = j;
+		} else if (c == '/' && i + 1 < n && t[i + 1] == '*') {
+			j = sql_skip_block_comment(t, n, i);
+			if (want_comments)
+				sql_add_comment(b, i, j - i, 1);
+			i = j;
+		} else if (c == '\'') {
+			/* E'..' (a lone E just before the quote) takes
+			 * backslash escapes; plain strings do not
+			 * (standard_conforming_strings). */
+			estring = i > 0 && (t[i - 1] == 'e' || t[i - 1] == 'E') &&
+			    (i < 2 || !sql_identchar(t[i - 2]));
+			for (i++; i < n; i++) {
+				if (estring && t[i] == '\\' && i + 1 < n)
+					i++;
+				else if (t[i] == '\'') {
+					if (i + 1 < n && t[i + 1] == '\'')
+						i++;
+					else
+						break;
+				}
+			}
+			i++;
+		} else if (c == '"') {
+			for (i++; i < n; i++) {
+				if (t[i] == '"') {
+					if (i + 1 < n && t[i + 1] == '"')
+						i++;
+					else
+						break;
+				}
+			}
+			i++;
+		} else if (c == '$') {
+			/* $tag$ or $$ opens a dollar quote; $1 is a
+			 * parameter. */
+			j = i + 1;
+			if (j < n && sql_identstart(t[j])) {
+				while (j < n && sql_identchar(t[j]) && t[j] != '$')
+					j++;
+			}
+			if (j < n && t[j] == '$') {
+				taglen = j + 1 - i;
+				for (k = j + 1; k + taglen <= n; k++) {
+					if (t[k] == '$' &&
+					    memcmp(t + k, t + i, taglen) == 0)
+						break;
+				}
+				i = (k + taglen <= n) ? k + taglen : n;
+			} else
+				i = j;
+		} else if (c == '\\') {
+			/* A psql meta-command runs to the end of the line. */
+			j = sql_skip_line(t, n, i);
+			sql_blank(m, i, j);
+			i = j;
+		} else if (c == ';' && depth > 0) {
+			/* CREATE RULE .. (a; b): one statement. */
+			i++;
+		} else if (c == ';') {
+			if (!want_comments) {
+				if (b->nsemis == b->semicap) {
+					b->semicap = b->semicap == 0 ? 64 :
+					    b->semicap * 2;
+					b->semis = xreallocarray(b->semis,
+					    b->semicap, sizeof *b->semis);
+				}
+				b->semis[b->nsemis++] = (int)i;
+			}
+			i++;
+			if (copy_stdin) {
+				/* The rows start on the next line and end at
+				 * a line holding only "\.". */
+				j = sql_skip_line(t, n, i);
+				k = j < n ? j + 1 : n;
+				while (k < n) {
+					j = sql_skip_line(t, n, k);
+					if ((j - k == 2 || (j - k == 3 &&
+					    t[k + 2] == '\r')) &&
+					    t[k] == '\\' && t[k + 1] == '.') {
+						k = j;
+						break;
+					}
+					k = j < n ? j + 1 : n;
+				}
+				j = sql_skip_line(t, n, i);
+				sql_blank(m, j, k);
+				i = k;
+			}
+			nwords = is_copy = prev_from = copy_stdin = depth = 0;
+		} else if (sql_identstart(c) || (c >= '0' && c <= '9')) {
+			j = i;
+			while (j < n && sql_identchar(t[j]))
+				j++;
+			if (nwords == 0)
+				is_copy = (j - i == 4 && strncasecmp(t + i,
+				    "copy", 4) == 0);
+			else if (is_copy && depth == 0 && prev_from &&
+			    j - i == 5 && strncasecmp(t + i, "stdin", 5) == 0)
+				copy_stdin = 1;
+			prev_from = (j - i == 4 && strncasecmp(t + i, "from",
+			    4) == 0);
+			nwords++;
+			i = j;
+		} else {
+			if (c == '(')
+				depth++;
+			else if (c == ')' && depth > 0)
+				depth--;
+			i++;
+		}
+	}
+	return (m);
+}
+
+/* Byte offset of the 1-based character position POS in T (libpg_query's
+ * cursorpos counts characters). */
+static int
+sql_char_to_byte(const char *t, size_t n, int pos)
+{
+	size_t	i;
+	int	chars = 0;
+
+	if (pos <= 0)
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (((unsigned char)t[i] & 0xc0) != 0x80) {
+			if (++chars == pos)
+				return ((int)i);
+		}
+	}
+	return ((int)n);
+}
+
+void
+sql_linecol(const struct sql_script *s, int off, int *line, int *col)
+{
+	size_t	lo = 0, hi = s->nlines, mid;
+	int	i, c = 1;
+
+	if (off < 0)
+		off = 0;
+	if ((size_t)off > s->size)
+		off = (int)s->size;
+	/* Last line start <= off. */
+	while (hi - lo > 1) {
+		mid = (lo + hi) / 2;
+		if (s->lines[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	i = s->lines[lo];
+	if (i == 0 && off >= 3 && s->size >= 3 &&
+	    memcmp(s->text, "\xef\xbb\xbf", 3) == 0)
+		i = 3;		/* a byte order mark is not a column */
+	for (; i < off; i++) {
+		if (((unsigned char)s->text[i] & 0xc0) != 0x80)
+			c++;
+	}
+	*line = (int)lo + 1;
+	*col = c;
+}
+
+static void
+sql_build_lines(struct sql_script *s)
+{
+	size_t	i, cap = 64;
+
+	s->lines = xreallocarray(NULL, cap, sizeof *s->lines);
+	s->lines[s->nlines++] = 0;
+	for (i = 0; i < s->size; i++) {
+		if (s->text[i] != '\n')
+			continue;
+		if (s->nlines == cap) {
+			cap *= 2;
+			s->lines = xreallocarray(s->lines, cap, sizeof *s->lines);
+		}
+		s->lines[s->nlines++] = (int)i + 1;
+	}
+}
+
+static struct sql_stmt *
+sql_new_stmt(struct sql_builder *b)
+{
+	struct sql_script	*s = b->s;
+	struct sql_stmt		*st;
+
+	if (s->nstmts == b->stmtcap) {
+		b->stmtcap = b->stmtcap == 0 ? 16 : b->stmtcap * 2;
+		s->stmts = xreallocarray(s->stmts, b->stmtcap, sizeof *s->stmts);
+	}
+	st = &s->stmts[s->nstmts++];
+	memset(st, 0, sizeof *st);
+	return (st);
+}
+
+static void
+sql_add_tree(struct sql_builder *b, void *tree)
+{
+	struct sql_script	*s = b->s;
+
+	if (s->ntrees == b->treecap) {
+		b->treecap = b->treecap == 0 ? 4 : b->treecap * 2;
+		s->trees = xreallocarray(s->trees, b->treecap, sizeof *s->trees);
+	}
+	s->trees[s->ntrees++] = tree;
+}
+
+/* Fill the span of ST from a statement that starts at LOC and whose text
+ * (without ';') ends at END_NOSEMI; LIMIT bounds the piece. */
+static void
+sql_set_span(struct sql_builder *b, struct sql_stmt *st, size_t loc,
+    size_t end_nosemi, size_t limit)
+{
+	const char	*m = b->masked;
+	size_t		 start, e;
+
+	start = sql_skip_blank(m, end_nosemi, loc);
+	e = end_nosemi;
+	while (e > start && (m[e - 1] == ' ' || m[e - 1] == '\t' ||
+	    m[e - 1] == '\n' || m[e - 1] == '\r'))
+		e--;
+	st->off = (int)start;
+	st->len = (int)(e - start);
+	st->end = (int)end_nosemi;
+	if (end_nosemi < limit && m[end_nosemi] == ';')
+		st->end++;
+	sql_linecol(b->s, st->off, &st->line, &st->col);
+}
+
+/* Parse the piece [BASE, BASE+N) of the masked text.  Returns 0, or -1
+ * with *msg and *erroff (absolute byte offset) on a syntax error. */
+static int
+sql_parse_piece(struct sql_builder *b, size_t base, size_t n, char **msg,
+    int *erroff)
+{
+	PgQueryProtobufParseResult	 r;
+	PgQuery__ParseResult		*tree;
+	PgQuery__RawStmt		*raw;
+	struct sql_stmt			*st;
+	char				*piece;
+	size_t				 i, loc, end;
+
+	piece = xstrndup(b->masked + base, n);
+	r = pg_query_parse_protobuf(piece);
+	if (r.error != NULL) {
+		*msg = xstrdup(r.error->message);
+		*erroff = (int)base + sql_char_to_byte(piece, n,
+		    r.error->cursorpos);
+		pg_query_free_protobuf_parse_result(r);
+		free(piece);
+		return (-1);
+	}
+	tree = pg_query__parse_result__unpack(NULL, r.parse_tree.len,
+	    (const uint8_t *)r.parse_tree.data);
+	pg_query_free_protobuf_parse_result(r);
+	free(piece);
+	if (tree == NULL)
+		util_fatal("cannot unpack a libpg_query parse tree");
+	sql_add_tree(b, tree);
+	for (i = 0; i < tree->n_stmts; i++) {
+		raw = tree->stmts[i];
+		loc = (size_t)raw->stmt_location;
+		end = raw->stmt_len == 0 ? n : loc + (size_t)raw->stmt_len;
+		st = sql_new_stmt(b);
+		st->node = raw->stmt;
+		sql_set_span(b, st, base + loc, base + end, base + n);
+	}
+	return (0);
+}
+
+static void
+sql_add_error(struct sql_builder *b, size_t base, size_t n, char *msg,
+    int erroff)
+{
+	struct sql_stmt	*st;
+
+	st = sql_new_stmt(b);
+	sql_set_span(b, st, base, base + n, base + n);
+	st->error = msg;
+	if (erroff < st->off)
+		erroff = st->off;
+	st->error_off = erroff;
+	sql_linecol(b->s, erroff, &st->error_line, &st->error_col);
+	b->s->nerrors++;
+}
+
+static void
+sql_scan_comments(struct sql_builder *b)
+{
+	PgQueryScanResult	 r;
+	PgQuery__ScanResult	*scan;
+	PgQuery__ScanToken	*tok;
+	size_t			 i;
+
+	r = pg_query_scan(b->masked);
+	if (r.error != NULL) {
+		pg_query_free_scan_result(r);
+		free(sql_mask(b, b->s->text, b->s->size, 1));
+		return;
+	}
+	scan = pg_query__scan_result__unpack(NULL, r.pbuf.len,
+	    (const uint8_t *)r.pbuf.data);
+	pg_query_free_scan_result(r);
+	if (scan == NULL)
+		util_fatal("cannot unpack a libpg_query scan result");
+	for (i = 0; i < scan->n_tokens; i++) {
+		tok = scan->tokens[i];
+		if (tok->token == PG_QUERY__TOKEN__SQL_COMMENT)
+			sql_add_comment(b, tok->start, tok->end - tok->start, 0);
+		else if (tok->token == PG_QUERY__TOKEN__C_COMMENT)
+			sql_add_comment(b, tok->start, tok->end - tok->start, 1);
+	}
+	pg_query__scan_result__free_unpacked(scan, NULL);
+}
+
+struct sql_script *
+sql_parse(const char *text)
+{
+	struct sql_builder	 b;
+	struct sql_script	*s;
+	char			*msg, *msg2;
+	int			 erroff, erroff2;
+	size_t			 loc, len, end, k;
+
+	s = xcalloc(1, sizeof *s);
+	s->size = strlen(text);
+	s->text = xstrndup(text, s->size);
+	sql_build_lines(s);
+
+	memset(&b, 0, sizeof b);
+	b.s = s;
+	b.masked = sql_mask(&b, s->text, s->size, 0);
+
+	if (sql_parse_piece(&b, 0, s->size, &msg, &erroff) != 0) {
+		/*
+		 * Split at the top-level semicolons and parse each statement
+		 * alone, so every broken statement is found and the good
+		 * ones are still linted.  (pg_query_split_with_scanner drops
+		 * pieces it cannot make sense of, so bellows splits itself.)
+		 */
+		loc = 0;
+		for (k = 0; k <= b.nsemis; k++) {
+			end = k < b.nsemis ? (size_t)b.semis[k] : s->size;
+			len = end - loc;
+			if (sql_skip_blank(b.masked, end, loc) < end &&
+			    sql_parse_piece(&b, loc, len, &msg2, &erroff2) != 0)
+				sql_add_error(&b, loc, len, msg2, erroff2);
+			loc = end + 1;
+		}
+		if (s->nerrors == 0) {
+			/* The pieces parse alone but not together: keep
+			 * the parser's own error. */
+			sql_add_error(&b, 0, s->size, msg, erroff);
+		} else
+			free(msg);
+	}
+	sql_scan_comments(&b);
+	free((char *)b.masked);
+	free(b.semis);
+	return (s);
+}
+
+void
+sql_free(struct sql_script *s)
+{
+	size_t	i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nstmts; i++)
+		free(s->stmts[i].error);
+	for (i = 0; i < s->ntrees; i++)
+		pg_query__parse_result__free_unpacked(s->trees[i], NULL);
+	free(s->trees);
+	free(s->stmts);
+	free(s->comments);
+	free(s->lines);
+	free(s->text);
+	free(s);
+}
+
+char *
+sql_stmt_text(const struct sql_script *s, const struct sql_stmt *st)
+{
+	return (xstrndup(s->text + st->off, (size_t)st->len));
+}
+
+const char *
+sql_stmt_tag(const struct sql_stmt *st)
+{
+	const PgQuery__Node	*n = st->node;
+
+	if (n == NULL)
+		return ("?");
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+		return ("ALTER TABLE");
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+		return ("CREATE INDEX");
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+		return ("DROP");
+	case PG_QUERY__NODE__NODE_REINDEX_STMT:
+		return ("REINDEX");
+	case PG_QUERY__NODE__NODE_VACUUM_STMT:
+		return (n->vacuum_stmt->is_vacuumcmd ? "VACUUM" : "ANALYZE");
+	case PG_QUERY__NODE__NODE_CLUSTER_STMT:
+		return ("CLUSTER");
+	case PG_QUERY__NODE__NODE_LOCK_STMT:
+		return ("LOCK TABLE");
+	case PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT:
+		return ("REFRESH MATERIALIZED VIEW");
+	case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
+		return ("TRUNCATE");
+	case PG_QUERY__NODE__NODE_DELETE_STMT:
+		return ("DELETE");
+	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+		return ("UPDATE");
+	case PG_QUERY__NODE__NODE_INSERT_STMT:
+		return ("INSERT");
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+		return ("SELECT");
+	case PG_QUERY__NODE__NODE_RENAME_STMT:
+		return ("RENAME");
+	case PG_QUERY__NODE__NODE_CREATE_STMT:
+		return ("CREATE TABLE");
+	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
+		return ("transaction control");
+	default:
+		return ("statement");
+	}
+}
+
+/* DefElem list holds an option NAME that is on (no argument, or a true
+ * boolean/integer argument). */
+static int
+sql_has_option(PgQuery__Node **opts, size_t n, const char *name)
+{
+	PgQuery__DefElem	*d;
+	PgQuery__Node		*arg;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		if (opts[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM)
+			continue;
+		d = opts[i]->def_elem;
+		if (strcasecmp(d->defname, name) != 0)
+			continue;
+		arg = d->arg;
+		if (arg == NULL)
+			return (1);
+		if (arg->node_case == PG_QUERY__NODE__NODE_BOOLEAN)
+			return (arg->boolean->boolval);
+		if (arg->node_case == PG_QUERY__NODE__NODE_INTEGER)
+			return (arg->integer->ival != 0);
+		if (arg->node_case == PG_QUERY__NODE__NODE_STRING)
+			return (strcasecmp(arg->string->sval, "false") != 0 &&
+			    strcasecmp(arg->string->sval, "off") != 0 &&
+			    strcmp(arg->string->sval, "0") != 0);
+		if (arg->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+		    arg->a_const->val_case == PG_QUERY__A__CONST__VAL_BOOLVAL)
+			return (arg->a_const->boolval->boolval);
+		return (1);
+	}
+	return (0);
+}
+
+int
+sql_needs_autocommit(const struct sql_stmt *st)
+{
+	const PgQuery__Node	*n = st->node;
+	PgQuery__AlterTableCmd	*cmd;
+	PgQuery__ReindexStmt	*ri;
+	size_t			 i;
+
+	if (n == NULL)
+		return (0);
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+		return (n->index_stmt->concurrent);
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+		return (n->drop_stmt->concurrent);
+	case PG_QUERY__NODE__NODE_REINDEX_STMT:
+		ri = n->reindex_stmt;
+		if (sql_has_option(ri->params, ri->n_params, "concurrently"))
+			return (1);
+		return (ri->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SCHEMA ||
+		    ri->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SYSTEM ||
+		    ri->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_DATABASE);
+	case PG_QUERY__NODE__NODE_VACUUM_STMT:
+		return (n->vacuum_stmt->is_vacuumcmd);
+	case PG_QUERY__NODE__NODE_CLUSTER_STMT:
+		return (n->cluster_stmt->relation == NULL);
+	case PG_QUERY__NODE__NODE_CREATEDB_STMT:
+	case PG_QUERY__NODE__NODE_DROPDB_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT:
+	case PG_QUERY__NODE__NODE_DROP_TABLE_SPACE_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_SYSTEM_STMT:
+		return (1);
+	case PG_QUERY__NODE__NODE_ALTER_DATABASE_STMT:
+		return (sql_has_option(n->alter_database_stmt->options,
+		    n->alter_database_stmt->n_options, "tablespace"));
+	case PG_QUERY__NODE__NODE_CREATE_SUBSCRIPTION_STMT:
+		/* create_slot defaults to true when connecting. */
+		return (1);
+	case PG_QUERY__NODE__NODE_DROP_SUBSCRIPTION_STMT:
+		return (1);
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+		for (i = 0; i < n->alter_table_stmt->n_cmds; i++) {
+			if (n->alter_table_stmt->cmds[i]->node_case !=
+			    PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+				continue;
+			cmd = n->alter_table_stmt->cmds[i]->alter_table_cmd;
+			if (cmd->subtype ==
+			    PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition &&
+			    cmd->def != NULL && cmd->def->node_case ==
+			    PG_QUERY__NODE__NODE_PARTITION_CMD &&
+			    cmd->def->partition_cmd->concurrent)
+				return (1);
+		}
+		return (0);
+	default:
+		return (0);
+	}
+}
+
+enum sql_tx
+sql_transaction_kind(const struct sql_stmt *st)
+{
+	const PgQuery__Node	*n = st->node;
+
+	if (n == NULL || n->node_case != PG_QUERY__NODE__NODE_TRANSACTION_STMT)
+		return (SQL_TX_NONE);
+	switch (n->transaction_stmt->kind) {
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START:
+		return (SQL_TX_BEGIN);
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT:
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK:
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_PREPARE:
+		/* COMMIT AND CHAIN opens the next block at once. */
+		if (n->transaction_stmt->chain)
+			return (SQL_TX_OTHER);
+		return (SQL_TX_END);
+	default:
+		return (SQL_TX_OTHER);
+	}
+}
+
+int
+sql_is_transaction_control(const struct sql_stmt *st)
+{
+	return (sql_transaction_kind(st) != SQL_TX_NONE);
+}
+
+int
+sql_check_fragment(const char *prefix, const char *text, const char *suffix,
+    char **cause, int *off)
+{
+	struct sql_script	*s;
+	char			*all;
+	int			 plen = (int)strlen(prefix), tlen = (int)strlen(text);
+	int			 o, rc = 0;
+
+	*cause = NULL;
+	*off = 0;
+	all = xasprintf("%s%s%s", prefix, text, suffix);
+	s = sql_parse(all);
+	free(all);
+	if (s->nerrors > 0) {
+		size_t	i;
+
+		for (i = 0; s->stmts[i].error == NULL; i++)
+			continue;
+		*cause = xstrdup(s->stmts[i].error);
+		o = s->stmts[i].error_off;
+		o -= plen;
+		*off = o < 0 ? 0 : (o > tlen ? tlen : o);
+		rc = -1;
+	} else if (s->nstmts != 1) {
+		*cause = xstrdup("must be part of a single statement (a ';' "
+		    "ends the statement bellows builds around it)");
+		*off = 0;
+		if (s->nstmts > 1) {
+			o = s->stmts[0].end - plen - 1;
+			*off = o < 0 ? 0 : (o > tlen ? tlen : o);
+		}
+		rc = -1;
+	}
+	sql_free(s);
+	return (rc);
+}
+
+void
+sql_cleanup(void)
+{
+	pg_query_exit();
+}
