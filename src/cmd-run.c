@@ -337,40 +337,32 @@ run_exec(const struct cmd_entry *ce, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct plan_defaults	 defaults = { 0 };
-	struct engine_options	 o = { 0 };
-	struct conn_error	 err = { 0 };
-	struct plan		*plan = NULL;
-	struct conn		*exec = NULL, *mon = NULL;
-	struct engine		*e = NULL;
-	const char		*conninfo = NULL, *to = NULL;
-	char			*cause = NULL, *text = NULL, *app, *m;
-	int			 ch, yes = 0, force = 0, rc, rollback;
-	size_t			 i;
+	struct cmd_run_args	a = { 0 };
+	int			ch;
 
-	rollback = ce == &cmd_rollback_entry;
-	o.operator = NULL;
+	a.rollback = ce == &cmd_rollback_entry;
 	while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
-			conninfo = optarg;
+			a.conninfo = optarg;
 			break;
 		case 'n':
+			a.no_tui = 1;
 			break;
 		case 'y':
-			yes = 1;
+			a.yes = 1;
 			break;
 		case 'o':
-			o.operator = optarg;
+			a.operator = optarg;
 			break;
 		case 'f':
-			force = 1;
+			a.force = 1;
 			break;
 		case 't':
-			if (!rollback)
+			if (!a.rollback)
 				return (cmd_usage_error(ce, "--to is an option "
 				    "of bellows rollback"));
-			to = optarg;
+			a.rollback_to = optarg;
 			break;
 		case 'h':
 			cmd_print_help(ce);
@@ -381,38 +373,55 @@ run_exec(const struct cmd_entry *ce, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return (cmd_usage_error(ce, "expected one PLAN file"));
+	a.plan = argv[optind];
+	return (cmd_run_plan(&a));
+}
+
+int
+cmd_run_plan(const struct cmd_run_args *a)
+{
+	struct plan_defaults	 defaults = { 0 };
+	struct engine_options	 o = { 0 };
+	struct conn_error	 err = { 0 };
+	struct plan		*plan = NULL;
+	struct conn		*exec = NULL, *mon = NULL;
+	struct engine		*e = NULL;
+	const char		*name = a->rollback ? "rollback" : "run";
+	char			*cause = NULL, *text = NULL, *app, *m;
+	int			 rc;
+	size_t			 i;
 
 	if (plan_defaults_load(&defaults, &cause) != 0 ||
-	    (plan = plan_load(argv[optind], &defaults, &cause)) == NULL) {
+	    (plan = plan_load(a->plan, &defaults, &cause)) == NULL) {
 		fprintf(stderr, "%s\n", cause);
 		free(cause);
 		return (CMD_EXIT_USAGE);
 	}
-	if (to != NULL) {
+	if (a->rollback_to != NULL) {
 		for (i = 0; i < plan->nphases; i++)
-			if (strcmp(plan->phases[i].name, to) == 0)
+			if (strcmp(plan->phases[i].name, a->rollback_to) == 0)
 				break;
 		if (i == plan->nphases) {
 			fprintf(stderr, "bellows rollback: --to %s: the plan has "
-			    "no phase of that name\n", to);
+			    "no phase of that name\n", a->rollback_to);
 			plan_free(plan);
 			return (CMD_EXIT_USAGE);
 		}
 	}
-	if ((text = run_read_file(argv[optind], &cause)) == NULL) {
+	if ((text = run_read_file(a->plan, &cause)) == NULL) {
 		fprintf(stderr, "bellows: %s\n", cause);
 		free(cause);
 		plan_free(plan);
 		return (CMD_EXIT_USAGE);
 	}
 
-	o.operator = o.operator != NULL ? o.operator : run_login();
-	o.yes = yes;
-	o.force = force;
-	o.rollback = rollback;
-	o.rollback_to = to;
+	o.operator = a->operator != NULL ? a->operator : run_login();
+	o.yes = a->yes;
+	o.force = a->force;
+	o.rollback = a->rollback;
+	o.rollback_to = a->rollback_to;
 	o.plan_text = text;
-	o.conninfo = conninfo;
+	o.conninfo = a->conninfo;
 	o.on_event = run_print_event;
 
 	/* The plan's statements must fit how steps run, before connecting. */
@@ -428,10 +437,10 @@ run_exec(const struct cmd_entry *ce, int argc, char **argv)
 	engine_free(e);
 
 	app = xasprintf("bellows:%s", plan->name);
-	exec = conn_open(conninfo, app, &err);
+	exec = conn_open(a->conninfo, app, &err);
 	free(app);
 	if (exec != NULL)
-		mon = monitor_open(conninfo, plan->name, &err);
+		mon = monitor_open(a->conninfo, plan->name, &err);
 	if (exec == NULL || mon == NULL) {
 		m = conn_error_format(&err);
 		fprintf(stderr, "bellows: cannot connect: %s\n", m);
@@ -442,7 +451,7 @@ run_exec(const struct cmd_entry *ce, int argc, char **argv)
 		free(text);
 		return (CMD_EXIT_CONNECT);
 	}
-	printf("bellows %s: plan %s (%s) on %s as %s\n", ce->name, plan->name,
+	printf("bellows %s: plan %s (%s) on %s as %s\n", name, plan->name,
 	    plan->file, conn_describe(exec), o.operator);
 	fflush(stdout);
 
@@ -453,8 +462,10 @@ run_exec(const struct cmd_entry *ce, int argc, char **argv)
 	if ((rc = engine_start(e, &cause)) != CMD_EXIT_DONE) {
 		fprintf(stderr, "bellows: %s\n", cause);
 		free(cause);
-	} else
-		rc = run_loop(e, yes, isatty(STDIN_FILENO));
+	} else {
+		/* console: the TUI branch goes here (issue 6). */
+		rc = run_loop(e, a->yes, isatty(STDIN_FILENO));
+	}
 	if (rc != CMD_EXIT_DONE && engine_snapshot(e)->reason != NULL)
 		fprintf(stderr, "bellows: %s\n", engine_snapshot(e)->reason);
 	exec = engine_conn(e);

@@ -34,6 +34,20 @@ extern const struct cmd_entry cmd_watch_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_demo_entry;
 
+/* What bellows run / rollback do, for the commands that share it
+ * (demo runs its example plan through it). */
+struct cmd_run_args {
+	const char	*plan;		/* the plan file */
+	const char	*conninfo;	/* NULL: libpq's environment */
+	const char	*operator;	/* NULL: the login name */
+	const char	*rollback_to;	/* rollback: stop after this phase */
+	int		 rollback;	/* bellows rollback */
+	int		 yes;
+	int		 no_tui;
+	int		 force;
+};
+int	cmd_run_plan(const struct cmd_run_args *);
+
 /* Print "bellows NAME: MESSAGE" and a one-line hint to stderr; returns
  * CMD_EXIT_USAGE for the caller to return. */
 int	cmd_usage_error(const struct cmd_entry *, const char *, ...)

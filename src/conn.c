@@ -1,4 +1,5 @@
 /* conn: see conn.h. */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,10 @@ struct conn {
 	struct conn_error pending;
 	int		 failed;
 	int		 busy;
+	/* An async command finished early by conn_exec (see conn_drain):
+	 * conn_poll hands its outcome over at the next call. */
+	int		 drained;
+	int		 drained_rc;
 };
 
 void
@@ -214,14 +219,49 @@ conn_check(struct conn *c, PGresult *res, struct conn_error *err)
 	return (NULL);
 }
 
+/*
+ * Finish the asynchronous command in flight, blocking, and keep its outcome
+ * for conn_poll.  This lets short synchronous queries share a connection
+ * with a periodic asynchronous one (the monitor): they wait at most for
+ * the statement in flight, which the monitor bounds with its own
+ * statement_timeout.
+ */
+static void
+conn_drain(struct conn *c)
+{
+	struct pollfd		 pfd;
+	struct conn_error	 err = { 0 };
+	PGresult		*res;
+	int			 rc;
+
+	for (;;) {
+		rc = conn_poll(c, &res, &err);
+		if (rc != 0)
+			break;
+		pfd.fd = PQsocket(c->pg);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		(void)poll(&pfd, 1, 1000);
+	}
+	c->drained = 1;
+	c->drained_rc = rc;
+	c->failed = res == NULL;
+	conn_error_clear(&c->pending);
+	c->pending = err;
+	PQclear(c->last);
+	c->last = res;
+}
+
 PGresult *
 conn_exec(struct conn *c, const char *sql, int nparams,
     const char *const *params, struct conn_error *err)
 {
 	PGresult	*res;
 
-	if (c->busy) {
-		conn_set_error(err, "", "connection busy with another statement");
+	if (c->busy)
+		conn_drain(c);
+	if (c->drained && c->drained_rc < 0) {
+		conn_set_error(err, CONN_CONNECTION_LOST, PQerrorMessage(c->pg));
 		return (NULL);
 	}
 	if (nparams == 0)
@@ -250,7 +290,7 @@ conn_send(struct conn *c, const char *sql, int nparams,
 {
 	int	ok;
 
-	if (c->busy) {
+	if (c->busy || c->drained) {
 		conn_set_error(err, "", "connection busy with another statement");
 		return (-1);
 	}
@@ -275,6 +315,25 @@ conn_poll(struct conn *c, PGresult **out, struct conn_error *err)
 	PGresult	*res;
 
 	*out = NULL;
+	if (c->drained) {
+		/* Finished by conn_drain: hand over what it kept. */
+		c->drained = 0;
+		if (c->drained_rc < 0) {
+			conn_set_error(err, CONN_CONNECTION_LOST,
+			    PQerrorMessage(c->pg));
+			return (-1);
+		}
+		if (c->failed) {
+			conn_error_clear(err);
+			*err = c->pending;
+			memset(&c->pending, 0, sizeof c->pending);
+			c->failed = 0;
+			return (1);
+		}
+		*out = c->last;
+		c->last = NULL;
+		return (1);
+	}
 	if (!c->busy) {
 		conn_set_error(err, "", "no statement is running");
 		return (1);
@@ -324,7 +383,7 @@ conn_poll(struct conn *c, PGresult **out, struct conn_error *err)
 int
 conn_busy(struct conn *c)
 {
-	return (c->busy);
+	return (c->busy || c->drained);
 }
 
 int

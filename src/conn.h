@@ -65,7 +65,10 @@ int		 conn_alive(struct conn *);
 PGresult	*conn_check(struct conn *, PGresult *res, struct conn_error *err);
 
 /* Blocking execution of short statements.  PARAMS are text; NPARAMS may be
- * 0.  The result is owned by the caller (PQclear). */
+ * 0.  The result is owned by the caller (PQclear).  When an asynchronous
+ * command is in flight, it is first run to its end (blocking) and its
+ * outcome kept for the next conn_poll, so a periodic asynchronous query
+ * and short synchronous ones can share one connection. */
 PGresult	*conn_exec(struct conn *, const char *sql, int nparams,
 		    const char *const *params, struct conn_error *err);
 /* As conn_exec for statements with no result rows; 0 or -1. */

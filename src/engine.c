@@ -25,6 +25,7 @@
 #include "cmd.h"
 #include "engine.h"
 #include "journal.h"
+#include "lint.h"
 #include "monitor.h"
 #include "sql.h"
 #include "util.h"
@@ -84,6 +85,7 @@ struct engine {
 	size_t			 step;
 	int			 rolling_back;
 	int			 quitting;
+	int64_t			 cancel_at;	/* next cancel while quitting */
 	int			 pause_requested;
 	int			 phase_confirmed;
 	int			 step_confirmed;	/* typed confirmation given */
@@ -102,9 +104,10 @@ struct engine {
 	char			*prompt;
 	char			*expect;
 
-	/* Checklist. */
-	size_t			 check_idx;
-	int			*check_ok;
+	/* Checklist: checks[i] for plan->checklist[i]. */
+	size_t			 check_idx;	/* the item asked about */
+	struct engine_check	*checks;
+	char			**checks_value;
 	int			 checklist_done;
 
 	/* Backfill. */
@@ -1207,75 +1210,133 @@ engine_run_backfill(struct engine *e)
 /* ------------------------------------------------------------ checklist */
 
 static void
+engine_check_set(struct engine *e, size_t i, enum engine_check_status st,
+    char *value)
+{
+	free(e->checks_value[i]);
+	e->checks_value[i] = value;
+	e->checks[i].status = st;
+	e->checks[i].value = value;
+}
+
+static int
+engine_check_ok(struct engine *e, size_t i)
+{
+	switch (e->checks[i].status) {
+	case ENGINE_CHECK_PASS:
+	case ENGINE_CHECK_SIGNED:
+	case ENGINE_CHECK_OVERRIDDEN:
+		return (1);
+	case ENGINE_CHECK_PENDING:
+	case ENGINE_CHECK_FAIL:
+	case ENGINE_CHECK_UNKNOWN:
+		break;
+	}
+	return (0);
+}
+
+/*
+ * One round of the checklist: evaluate every automatic item that does not
+ * hold yet (each has its value for display), then ask for the first
+ * manual (or uncheckable) item without a sign-off.  While an automatic
+ * item fails, the round repeats every few seconds until it clears or the
+ * operator overrides it with a reason.
+ */
+static void
 engine_checklist_next(struct engine *e)
 {
 	const struct plan_check	*c;
 	struct checklist_result	 r;
+	enum engine_check_status st = ENGINE_CHECK_UNKNOWN;
+	size_t			 i, failing = 0, ask = SIZE_MAX;
 	char			*cause = NULL;
 
 	e->timer_at = -1;
-	while (e->check_idx < e->plan->nchecklist) {
-		c = &e->plan->checklist[e->check_idx];
-		if (e->check_ok[e->check_idx]) {
-			e->check_idx++;
+	e->state = ENGINE_CHECKLIST;
+	for (i = 0; i < e->plan->nchecklist; i++) {
+		c = &e->plan->checklist[i];
+		if (engine_check_ok(e, i))
+			continue;
+		if (c->kind == PLAN_CHECK_MANUAL) {
+			if (ask == SIZE_MAX)
+				ask = i;
 			continue;
 		}
-		if (c->kind == PLAN_CHECK_MANUAL) {
-			e->state = ENGINE_CHECKLIST;
-			engine_ask(e, ENGINE_Q_SIGNOFF, xasprintf("sign off: %s",
-			    c->text), NULL);
-			e->snap.check = c->id;
-			return;
+		if (e->checks[i].status == ENGINE_CHECK_UNKNOWN) {
+			if (ask == SIZE_MAX)
+				ask = i;
+			continue;
 		}
 		memset(&r, 0, sizeof r);
 		if (checklist_eval(e->mon != NULL ? e->mon : e->exec, e->plan,
 		    c, &r, &cause) != 0) {
 			r.status = CHECKLIST_UNKNOWN;
-			free(r.value);
 			r.value = cause;
 			cause = NULL;
 		}
 		switch (r.status) {
 		case CHECKLIST_PASS:
+			st = ENGINE_CHECK_PASS;
 			engine_run_event(e, "check-pass", "%s: %s (%s)", c->id,
 			    c->text, r.value != NULL ? r.value : "ok");
-			e->check_ok[e->check_idx++] = 1;
-			free(r.value);
-			continue;
+			break;
+		case CHECKLIST_FAIL:
+			st = ENGINE_CHECK_FAIL;
+			failing++;
+			if (e->checks[i].status != ENGINE_CHECK_FAIL)
+				engine_run_event(e, "check-fail", "%s: %s: %s; "
+				    "waiting for it to clear (or override it "
+				    "with a reason)", c->id, c->text,
+				    r.value != NULL ? r.value : "failed");
+			break;
 		case CHECKLIST_MANUAL:
 		case CHECKLIST_UNKNOWN:
 			/* The database cannot answer: the operator must. */
-			engine_run_event(e, "check-unknown", "%s: %s (%s)", c->id,
-			    c->text, r.value != NULL ? r.value : "unknown");
-			e->state = ENGINE_CHECKLIST;
-			engine_ask(e, ENGINE_Q_SIGNOFF, xasprintf("sign off: %s "
-			    "(could not be checked: %s)", c->text, r.value !=
-			    NULL ? r.value : "unknown"), NULL);
-			e->snap.check = c->id;
-			free(r.value);
-			return;
-		case CHECKLIST_FAIL:
-			free(e->reason);
-			e->reason = xasprintf("%s: %s: %s", c->id, c->text,
-			    r.value != NULL ? r.value : "failed");
-			if (e->snap.question != ENGINE_Q_NONE ||
-			    e->state != ENGINE_CHECKLIST)
-				engine_run_event(e, "check-fail", "%s; waiting for it "
-				    "to clear (or override it with a reason)",
-				    e->reason);
-			engine_answered(e);
-			e->state = ENGINE_CHECKLIST;
-			e->snap.check = c->id;
-			e->timer_at = engine_now(e) + ENGINE_RECHECK_MS;
-			e->timer_fn = engine_checklist_next;
-			free(r.value);
-			return;
+			st = ENGINE_CHECK_UNKNOWN;
+			engine_run_event(e, "check-unknown", "%s: %s (%s); "
+			    "needs a sign-off", c->id, c->text, r.value != NULL ?
+			    r.value : "unknown");
+			if (ask == SIZE_MAX)
+				ask = i;
+			break;
 		}
+		engine_check_set(e, i, st, r.value);
 	}
+	if (ask != SIZE_MAX) {
+		c = &e->plan->checklist[ask];
+		e->check_idx = ask;
+		engine_ask(e, ENGINE_Q_SIGNOFF, xasprintf("sign off: %s%s%s",
+		    c->text, e->checks[ask].status == ENGINE_CHECK_UNKNOWN ?
+		    " (could not be checked: " : "",
+		    e->checks[ask].status == ENGINE_CHECK_UNKNOWN ?
+		    e->checks[ask].value : ""), NULL);
+		if (e->checks[ask].status == ENGINE_CHECK_UNKNOWN) {
+			char *p = xasprintf("%s)", e->prompt);
+
+			free(e->prompt);
+			e->prompt = p;
+		}
+		e->state = ENGINE_CHECKLIST;
+		e->snap.check = c->id;
+	} else {
+		engine_answered(e);
+		e->snap.check = NULL;
+	}
+	if (failing > 0) {
+		free(e->reason);
+		e->reason = xasprintf("%zu checklist item%s failing", failing,
+		    failing == 1 ? "" : "s");
+		e->timer_at = engine_now(e) + ENGINE_RECHECK_MS;
+		e->timer_fn = engine_checklist_next;
+		return;
+	}
+	if (ask != SIZE_MAX)
+		return;
 	e->checklist_done = 1;
-	engine_answered(e);
-	e->snap.check = NULL;
-	engine_run_event(e, "checklist-complete", "every item passed or was signed off");
+	free(e->reason);
+	e->reason = NULL;
+	engine_run_event(e, "checklist-complete", "every item passed or was "
+	    "signed off");
 	engine_next(e);
 }
 
@@ -1392,6 +1453,25 @@ engine_ask_rollback(struct engine *e)
 
 /* ------------------------------------------------------------- the walk */
 
+/* "    takes ACCESS EXCLUSIVE on orders (brief)" for each statement. */
+static void
+engine_lock_lines(struct buf *b, const char *sql)
+{
+	struct sql_script	*s;
+	size_t			 i;
+	char			*l;
+
+	s = sql_parse(sql);
+	for (i = 0; i < s->nstmts; i++) {
+		if (s->stmts[i].node == NULL)
+			continue;
+		l = lint_lock_summary(&s->stmts[i]);
+		buf_printf(b, "    takes %s\n", l);
+		free(l);
+	}
+	sql_free(s);
+}
+
 static char *
 engine_phase_prompt(struct engine *e)
 {
@@ -1408,10 +1488,12 @@ engine_phase_prompt(struct engine *e)
 		    ph->backfill.table, ph->backfill.key, ph->backfill.batch_rows);
 	else {
 		buf_puts(&b, ":\n");
-		for (i = e->step; i < ph->nsteps; i++)
+		for (i = e->step; i < ph->nsteps; i++) {
 			buf_printf(&b, "  %s: %s%s\n", ph->steps[i].name,
 			    ph->steps[i].sql, ph->steps[i].rollback == NULL ?
 			    "  [irreversible]" : "");
+			engine_lock_lines(&b, ph->steps[i].sql);
+		}
 		buf_printf(&b, "each under lock_timeout %ldms, up to %d attempts",
 		    e->plan->lock_timeout_ms, e->plan->retries);
 	}
@@ -1777,6 +1859,8 @@ engine_pollfd(struct engine *e, int *fd, int *timeout_ms)
 	*fd = e->job_running ? conn_socket(e->exec) : -1;
 	if (e->timer_at >= 0)
 		t = e->timer_at;
+	if (e->quitting && e->job_running && (t < 0 || e->cancel_at < t))
+		t = e->cancel_at;
 	if (e->job_running && e->sample_at >= 0 && (t < 0 || e->sample_at < t))
 		t = e->sample_at;
 	if (t < 0)
@@ -1796,6 +1880,15 @@ engine_advance(struct engine *e)
 	if (e->job_running && e->sample_at >= 0 && now >= e->sample_at &&
 	    e->job.ops[e->job.next].main)
 		engine_sample_blockers(e);
+	if (e->quitting && e->job_running && now >= e->cancel_at) {
+		struct conn_error	err = { 0 };
+
+		/* A cancel that reaches the backend between two statements
+		 * of a job, or before one starts, is lost: repeat it. */
+		if (conn_cancel(e->exec, &err) != 0)
+			conn_error_clear(&err);
+		e->cancel_at = now + 1000;
+	}
 	if (e->timer_at >= 0 && now >= e->timer_at) {
 		e->timer_at = -1;
 		if (e->state == ENGINE_RECONNECTING)
@@ -1840,7 +1933,8 @@ static int
 engine_signoff(struct engine *e, const char *id, const char *reason,
     char **cause)
 {
-	size_t	i;
+	const struct plan_check	*c;
+	size_t			 i;
 
 	for (i = 0; i < e->plan->nchecklist; i++) {
 		if (strcmp(e->plan->checklist[i].id, id) == 0)
@@ -1850,22 +1944,35 @@ engine_signoff(struct engine *e, const char *id, const char *reason,
 		*cause = xasprintf("no checklist item '%s'", id);
 		return (-1);
 	}
-	if (e->plan->checklist[i].kind != PLAN_CHECK_MANUAL && reason == NULL &&
-	    !(e->snap.question == ENGINE_Q_SIGNOFF && e->check_idx == i)) {
-		*cause = xasprintf("'%s' is checked by the database; override it "
-		    "with a reason instead", id);
+	if (e->checklist_done) {
+		*cause = xstrdup("the checklist is already complete");
 		return (-1);
 	}
-	e->check_ok[i] = 1;
-	if (reason != NULL)
-		engine_run_event(e, "check-override", "%s: %s: overridden by %s: %s",
-		    id, e->plan->checklist[i].text, e->o.operator, reason);
-	else
+	c = &e->plan->checklist[i];
+	if (engine_check_ok(e, i)) {
+		*cause = xasprintf("'%s' is already done", id);
+		return (-1);
+	}
+	if (reason != NULL) {
+		engine_check_set(e, i, ENGINE_CHECK_OVERRIDDEN,
+		    xasprintf("overridden by %s: %s", e->o.operator, reason));
+		engine_run_event(e, "check-override", "%s: %s: overridden by "
+		    "%s: %s", id, c->text, e->o.operator, reason);
+	} else {
+		if (c->kind != PLAN_CHECK_MANUAL &&
+		    e->checks[i].status != ENGINE_CHECK_UNKNOWN) {
+			*cause = xasprintf("'%s' is checked by the database; "
+			    "override it with a reason instead", id);
+			return (-1);
+		}
+		engine_check_set(e, i, ENGINE_CHECK_SIGNED,
+		    xasprintf("signed off by %s%s", e->o.operator,
+		    engine_by(e)));
 		engine_run_event(e, "signoff", "%s: %s: signed off by %s%s", id,
-		    e->plan->checklist[i].text, e->o.operator, engine_by(e));
+		    c->text, e->o.operator, engine_by(e));
+	}
 	engine_answered(e);
-	if (e->state == ENGINE_CHECKLIST || e->state == ENGINE_ASKING)
-		engine_checklist_next(e);
+	engine_checklist_next(e);
 	return (0);
 }
 
@@ -1950,7 +2057,8 @@ engine_command(struct engine *e, enum engine_cmd cmd, const char *arg,
 			    "rollback declined");
 			return (0);
 		}
-		engine_event(e, "declined", "%s declined: %s", e->o.operator,
+		engine_event(e, "declined", "%s declined: %.*s", e->o.operator,
+		    e->prompt != NULL ? (int)strcspn(e->prompt, "\n") : 0,
 		    e->prompt != NULL ? e->prompt : "");
 		engine_finish(e, ENGINE_INTERRUPTED, "interrupted",
 		    CMD_EXIT_INTERRUPTED);
@@ -2053,6 +2161,7 @@ engine_command(struct engine *e, enum engine_cmd cmd, const char *arg,
 			    "statement");
 			if (conn_cancel(e->exec, &err) != 0)
 				conn_error_clear(&err);
+			e->cancel_at = engine_now(e) + 1000;
 			return (0);
 		}
 		engine_event(e, "interrupted", "stopped by %s at phase '%s'",
@@ -2081,6 +2190,8 @@ engine_snapshot(struct engine *e)
 	s->max_attempts = e->plan->retries;
 	s->blocker = e->blocker;
 	s->reason = e->reason;
+	s->checks = e->checks;
+	s->in_checklist = !e->checklist_done;
 	return (s);
 }
 
@@ -2116,7 +2227,9 @@ engine_new(const struct plan *plan, struct conn *exec, struct conn *mon,
 		e->snap.step_state[p] = xcalloc(n ? n : 1,
 		    sizeof **e->snap.step_state);
 	}
-	e->check_ok = xcalloc(plan->nchecklist + 1, sizeof *e->check_ok);
+	e->checks = xcalloc(plan->nchecklist + 1, sizeof *e->checks);
+	e->checks_value = xcalloc(plan->nchecklist + 1,
+	    sizeof *e->checks_value);
 	return (e);
 }
 
@@ -2185,7 +2298,10 @@ engine_free(struct engine *e)
 	free(e->pending);
 	free(e->info);
 	free(e->snap.step_state);
-	free(e->check_ok);
+	for (p = 0; p < e->plan->nchecklist; p++)
+		free(e->checks_value[p]);
+	free(e->checks_value);
+	free(e->checks);
 	free(e->blocker);
 	free(e->reason);
 	free(e->prompt);

@@ -104,6 +104,21 @@ enum engine_step_state {
 	ENGINE_STEP_ROLLED_BACK
 };
 
+/* A checklist item as the console shows it. */
+enum engine_check_status {
+	ENGINE_CHECK_PENDING,		/* not evaluated / not signed yet */
+	ENGINE_CHECK_PASS,		/* automatic, holds */
+	ENGINE_CHECK_FAIL,		/* automatic, does not hold (re-checked) */
+	ENGINE_CHECK_UNKNOWN,		/* automatic, cannot be checked: sign off */
+	ENGINE_CHECK_SIGNED,		/* signed off by an operator */
+	ENGINE_CHECK_OVERRIDDEN		/* failing, accepted with a reason */
+};
+
+struct engine_check {
+	enum engine_check_status	 status;
+	const char			*value;	/* "oldest 3s", who signed, ... */
+};
+
 struct engine_snapshot {
 	enum engine_state	 state;
 	enum engine_question	 question;
@@ -122,6 +137,10 @@ struct engine_snapshot {
 	int64_t			 rows_done;
 	int64_t			 batches;
 	struct backfill_progress backfill;
+	/* checks[i] for plan->checklist[i]; in_checklist while the run has
+	 * not passed the checklist yet. */
+	const struct engine_check *checks;
+	int			 in_checklist;
 	/* step_state[i] for phase i, indexed by step (one entry for a
 	 * non-steps phase). */
 	enum engine_step_state	**step_state;

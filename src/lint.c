@@ -90,6 +90,7 @@ struct lint_ctx {
 	struct lint_set	 indexes;
 	struct lint_set	 columns;	/* table.column added earlier */
 	struct lint_set	 later;		/* tables created anywhere in the file */
+	struct lint_set	 later_indexes;	/* indexes on those, created in it */
 	struct lint_notnull *notnulls;
 	size_t		 nnotnulls;
 	struct lint_coltype *coltypes;
@@ -621,6 +622,13 @@ lint_lock_mode_name(int mode)
 
 /* ----------------------------------------------------------- expressions */
 
+/* The protobuf message of a node, for the generic walks; NULL stays NULL. */
+static const ProtobufCMessage *
+lint_msg(const Node *n)
+{
+	return (n != NULL ? &n->base : NULL);
+}
+
 /* Functions PostgreSQL marks VOLATILE that people put in defaults.  now(),
  * CURRENT_TIMESTAMP, statement_timestamp() and friends are STABLE: one
  * value per statement, stored once as a "fast default" from 11 on. */
@@ -1121,7 +1129,7 @@ lint_learn(struct lint_ctx *ctx, const struct sql_stmt *st)
 				c = cmd->def->constraint;
 				if (c->contype != PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)
 					break;
-				col = lint_first_column(&c->raw_expr->base, 0);
+				col = lint_first_column(lint_msg(c->raw_expr), 0);
 				if (c->conname != NULL && *c->conname != '\0')
 					conname = xstrdup(c->conname);
 				else
@@ -1358,7 +1366,9 @@ lint_check_drop(struct lint_ctx *ctx, const struct sql_stmt *st,
 			return;
 		for (i = 0; i < ds->n_objects; i++) {
 			last = lint_list_last(ds->objects[i]);
-			if (last == NULL || lint_set_has(&ctx->indexes, last))
+			/* pg_dump --clean drops what it creates again below. */
+			if (last == NULL || lint_set_has(&ctx->indexes, last) ||
+			    lint_set_has(&ctx->later_indexes, last))
 				continue;
 			name = lint_list_name(ds->objects[i]);
 			hint = xasprintf("DROP INDEX CONCURRENTLY %s%s;%s",
@@ -1500,7 +1510,7 @@ lint_check_add_column(struct lint_ctx *ctx, const struct sql_stmt *st,
 		goto out;
 	}
 	if (def != NULL) {
-		vol = lint_find_volatile(&def->raw_expr->base, 0);
+		vol = lint_find_volatile(lint_msg(def->raw_expr), 0);
 		if (vol != NULL) {
 			lint_emit(ctx, st, "add-column-volatile-default",
 			    xasprintf("ADD COLUMN %s with DEFAULT %s() (volatile) "
@@ -1569,7 +1579,7 @@ lint_check_add_constraint(struct lint_ctx *ctx, const struct sql_stmt *st,
 			conname = xasprintf("%s_%s_fkey", table, cols);
 			free(cols);
 		} else {
-			col = lint_first_column(&c->raw_expr->base, 0);
+			col = lint_first_column(lint_msg(c->raw_expr), 0);
 			conname = xasprintf("%s_%s_check", table,
 			    col != NULL ? col : "");
 		}
@@ -1722,12 +1732,17 @@ lint_check_alter_type(struct lint_ctx *ctx, const struct sql_stmt *st,
 		rewrites = 1;		/* USING computes every row anew */
 	else if (old != NULL)
 		rewrites = lint_type_rewrites(old, &t);
-	else if (!t.array && (lint_type_is(&t, "text") ||
+	else if (!t.array && t.nmods == 0 && (lint_type_is(&t, "text") ||
 	    lint_type_is(&t, "varchar") || lint_type_is(&t, "numeric") ||
 	    lint_type_is(&t, "varbit"))) {
-		/* The current type is not in the file: widening a varchar
-		 * or numeric, or varchar to text, is binary-coercible.  Say
-		 * so, without failing the lint. */
+		/*
+		 * The current type is not in the file.  Dropping the limit
+		 * of a varchar, numeric or varbit, or going from varchar to
+		 * text, is binary-coercible: say so without failing the
+		 * lint.  A target with a limit (varchar(n), numeric(p,s))
+		 * rewrites from text or an unconstrained type, so it stays
+		 * an error that a widening can suppress with its reason.
+		 */
 		rewrites = 1;
 		sev = LINT_INFO;
 	} else
@@ -1739,10 +1754,9 @@ lint_check_alter_type(struct lint_ctx *ctx, const struct sql_stmt *st,
 	if (sev == LINT_INFO) {
 		lint_emit_sev(ctx, st, sev, "alter-column-type",
 		    xasprintf("ALTER COLUMN %s TYPE %s is catalog only (brief "
-		    "ACCESS EXCLUSIVE on %s) when it only widens a "
-		    "varchar/numeric or turns varchar into text; from any other "
-		    "type it rewrites the table under ACCESS EXCLUSIVE", col,
-		    type, table), NULL);
+		    "ACCESS EXCLUSIVE on %s) from varchar, or from the same "
+		    "type with a limit; from any other type it rewrites the "
+		    "table under ACCESS EXCLUSIVE", col, type, table), NULL);
 		free(type);
 		free(col);
 		return;
@@ -1750,7 +1764,12 @@ lint_check_alter_type(struct lint_ctx *ctx, const struct sql_stmt *st,
 	lint_emit(ctx, st, "alter-column-type",
 	    xasprintf("ALTER COLUMN %s TYPE %s rewrites %s and rebuilds its "
 	    "indexes under ACCESS EXCLUSIVE; every read and write waits for "
-	    "the whole rewrite", col, type, table),
+	    "the whole rewrite%s", col, type, table, old == NULL &&
+	    cd->raw_default == NULL && (lint_type_is(&t, "varchar") ||
+	    lint_type_is(&t, "numeric") || lint_type_is(&t, "varbit")) ?
+	    " (unless it only widens the same type's limit: bellows cannot see "
+	    "the current type; suppress with the old type as the reason)" :
+	    ""),
 	    xasprintf("ALTER TABLE %s ADD COLUMN %s_new %s; -- then dual-write "
 	    "from the app (or a trigger), backfill %s_new, switch reads, and "
 	    "drop %s in the contract phase", table, cmd->name, type,
@@ -2290,6 +2309,7 @@ lint_ctx_free(struct lint_ctx *ctx)
 	lint_set_free(&ctx->indexes);
 	lint_set_free(&ctx->columns);
 	lint_set_free(&ctx->later);
+	lint_set_free(&ctx->later_indexes);
 	for (i = 0; i < ctx->nnotnulls; i++) {
 		free(ctx->notnulls[i].table);
 		free(ctx->notnulls[i].conname);
@@ -2341,6 +2361,15 @@ lint_sql_text(struct lint_report *r, const char *file, const char *text,
 		    s->stmts[i].node->create_stmt->relation != NULL)
 			lint_set_add(&ctx.later,
 			    s->stmts[i].node->create_stmt->relation->relname);
+	}
+	for (i = 0; i < s->nstmts; i++) {
+		if (s->stmts[i].node != NULL && s->stmts[i].node->node_case ==
+		    PG_QUERY__NODE__NODE_INDEX_STMT &&
+		    s->stmts[i].node->index_stmt->relation != NULL &&
+		    lint_set_has(&ctx.later,
+		    s->stmts[i].node->index_stmt->relation->relname))
+			lint_set_add(&ctx.later_indexes,
+			    s->stmts[i].node->index_stmt->idxname);
 	}
 	lint_script(&ctx, s);
 	lint_ctx_free(&ctx);
@@ -2744,13 +2773,13 @@ lint_print_json(FILE *f, const struct lint_report *r)
 
 /* Strength of a summary, to keep the strongest of an ALTER TABLE's parts. */
 enum lint_lock_level {
-	LOCK_NONE,
-	LOCK_SUE_BRIEF,		/* SHARE UPDATE EXCLUSIVE, traffic flows */
-	LOCK_SRE_BRIEF,		/* SHARE ROW EXCLUSIVE, brief */
-	LOCK_AE_BRIEF,		/* ACCESS EXCLUSIVE, catalog only */
-	LOCK_SRE_SCAN,		/* SHARE ROW EXCLUSIVE for a scan */
-	LOCK_AE_SCAN,		/* ACCESS EXCLUSIVE for a scan */
-	LOCK_AE_REWRITE		/* ACCESS EXCLUSIVE for a rewrite */
+	LINT_LOCK_NONE,
+	LINT_LOCK_SUE_BRIEF,		/* SHARE UPDATE EXCLUSIVE, traffic flows */
+	LINT_LOCK_SRE_BRIEF,		/* SHARE ROW EXCLUSIVE, brief */
+	LINT_LOCK_AE_BRIEF,		/* ACCESS EXCLUSIVE, catalog only */
+	LINT_LOCK_SRE_SCAN,		/* SHARE ROW EXCLUSIVE for a scan */
+	LINT_LOCK_AE_SCAN,		/* ACCESS EXCLUSIVE for a scan */
+	LINT_LOCK_AE_REWRITE		/* ACCESS EXCLUSIVE for a rewrite */
 };
 
 static enum lint_lock_level
@@ -2759,20 +2788,20 @@ lint_alter_level(const PgQuery__AlterTableCmd *cmd, int *fk)
 	const PgQuery__ColumnDef	*cd;
 	const PgQuery__Constraint	*c;
 	const char			*tname = NULL;
-	enum lint_lock_level		 lv = LOCK_AE_BRIEF;
+	enum lint_lock_level		 lv = LINT_LOCK_AE_BRIEF;
 	size_t				 i;
 
 	switch (cmd->subtype) {
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
 		if (cmd->def == NULL || cmd->def->node_case !=
 		    PG_QUERY__NODE__NODE_COLUMN_DEF)
-			return (LOCK_AE_BRIEF);
+			return (LINT_LOCK_AE_BRIEF);
 		cd = cmd->def->column_def;
 		if (cd->type_name != NULL && cd->type_name->n_names > 0)
 			tname = lint_str(cd->type_name->names[
 			    cd->type_name->n_names - 1]);
 		if (tname != NULL && strstr(tname, "serial") != NULL)
-			return (LOCK_AE_REWRITE);
+			return (LINT_LOCK_AE_REWRITE);
 		for (i = 0; i < cd->n_constraints; i++) {
 			if (cd->constraints[i]->node_case !=
 			    PG_QUERY__NODE__NODE_CONSTRAINT)
@@ -2781,18 +2810,18 @@ lint_alter_level(const PgQuery__AlterTableCmd *cmd, int *fk)
 			switch (c->contype) {
 			case PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY:
 			case PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED:
-				return (LOCK_AE_REWRITE);
+				return (LINT_LOCK_AE_REWRITE);
 			case PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT:
-				if (lint_find_volatile(&c->raw_expr->base, 0) !=
+				if (lint_find_volatile(lint_msg(c->raw_expr), 0) !=
 				    NULL)
-					return (LOCK_AE_REWRITE);
+					return (LINT_LOCK_AE_REWRITE);
 				break;
 			case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
 			case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
 			case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
 			case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
 			case PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL:
-				lv = LOCK_AE_SCAN;
+				lv = LINT_LOCK_AE_SCAN;
 				break;
 			default:
 				break;
@@ -2802,17 +2831,17 @@ lint_alter_level(const PgQuery__AlterTableCmd *cmd, int *fk)
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
 		if (cmd->def == NULL || cmd->def->node_case !=
 		    PG_QUERY__NODE__NODE_CONSTRAINT)
-			return (LOCK_AE_BRIEF);
+			return (LINT_LOCK_AE_BRIEF);
 		c = cmd->def->constraint;
 		if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) {
 			*fk = 1;
-			return (c->skip_validation ? LOCK_SRE_BRIEF : LOCK_SRE_SCAN);
+			return (c->skip_validation ? LINT_LOCK_SRE_BRIEF : LINT_LOCK_SRE_SCAN);
 		}
 		if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)
-			return (c->skip_validation ? LOCK_AE_BRIEF : LOCK_AE_SCAN);
+			return (c->skip_validation ? LINT_LOCK_AE_BRIEF : LINT_LOCK_AE_SCAN);
 		if (c->indexname != NULL && *c->indexname != '\0')
-			return (LOCK_AE_BRIEF);
-		return (LOCK_AE_SCAN);
+			return (LINT_LOCK_AE_BRIEF);
+		return (LINT_LOCK_AE_SCAN);
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetStatistics:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_ClusterOn:
@@ -2820,7 +2849,7 @@ lint_alter_level(const PgQuery__AlterTableCmd *cmd, int *fk)
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetRelOptions:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_ResetRelOptions:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition:
-		return (LOCK_SUE_BRIEF);
+		return (LINT_LOCK_SUE_BRIEF);
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_EnableTrig:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_DisableTrig:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_EnableAlwaysTrig:
@@ -2829,9 +2858,9 @@ lint_alter_level(const PgQuery__AlterTableCmd *cmd, int *fk)
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_DisableTrigAll:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_EnableTrigUser:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_DisableTrigUser:
-		return (LOCK_SRE_BRIEF);
+		return (LINT_LOCK_SRE_BRIEF);
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
-		return (LOCK_AE_SCAN);
+		return (LINT_LOCK_AE_SCAN);
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetTableSpace:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetLogged:
@@ -2839,9 +2868,9 @@ lint_alter_level(const PgQuery__AlterTableCmd *cmd, int *fk)
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetAccessMethod:
 		/* Without the current type a rewrite is the safe
 		 * assumption for a confirmation prompt. */
-		return (LOCK_AE_REWRITE);
+		return (LINT_LOCK_AE_REWRITE);
 	default:
-		return (LOCK_AE_BRIEF);
+		return (LINT_LOCK_AE_BRIEF);
 	}
 }
 
@@ -2849,29 +2878,29 @@ static char *
 lint_level_text(enum lint_lock_level lv, const char *t, const char *fkt)
 {
 	switch (lv) {
-	case LOCK_NONE:
+	case LINT_LOCK_NONE:
 		return (xasprintf("no lock on existing tables"));
-	case LOCK_SUE_BRIEF:
+	case LINT_LOCK_SUE_BRIEF:
 		return (xasprintf("SHARE UPDATE EXCLUSIVE on %s (reads and "
 		    "writes continue)", t));
-	case LOCK_SRE_BRIEF:
+	case LINT_LOCK_SRE_BRIEF:
 		if (fkt != NULL)
 			return (xasprintf("SHARE ROW EXCLUSIVE on %s and %s "
 			    "(brief, catalog only; writes wait meanwhile)", t,
 			    fkt));
 		return (xasprintf("SHARE ROW EXCLUSIVE on %s (brief; writes "
 		    "wait meanwhile)", t));
-	case LOCK_AE_BRIEF:
+	case LINT_LOCK_AE_BRIEF:
 		return (xasprintf("ACCESS EXCLUSIVE on %s (brief, catalog only)",
 		    t));
-	case LOCK_SRE_SCAN:
+	case LINT_LOCK_SRE_SCAN:
 		return (xasprintf("SHARE ROW EXCLUSIVE on %s%s%s for a full scan "
 		    "of %s; writes wait", t, fkt != NULL ? " and " : "",
 		    fkt != NULL ? fkt : "", t));
-	case LOCK_AE_SCAN:
+	case LINT_LOCK_AE_SCAN:
 		return (xasprintf("ACCESS EXCLUSIVE on %s for a full scan; every "
 		    "read and write waits", t));
-	case LOCK_AE_REWRITE:
+	case LINT_LOCK_AE_REWRITE:
 		return (xasprintf("ACCESS EXCLUSIVE on %s for the whole table "
 		    "rewrite; every read and write waits", t));
 	}
@@ -2884,7 +2913,7 @@ lint_lock_summary(const struct sql_stmt *st)
 	const Node			*n = st->node;
 	const PgQuery__AlterTableStmt	*at;
 	const PgQuery__Constraint	*c;
-	enum lint_lock_level		 lv, max = LOCK_NONE;
+	enum lint_lock_level		 lv, max = LINT_LOCK_NONE;
 	char				*t = NULL, *fkt = NULL, *out;
 	size_t				 i;
 	int				 fk = 0, conc;
@@ -2967,14 +2996,14 @@ lint_lock_summary(const struct sql_stmt *st)
 			    "full") == 0)
 				conc = 1;
 		}
-		out = conc ? lint_level_text(LOCK_AE_REWRITE, t, NULL) :
-		    lint_level_text(LOCK_SUE_BRIEF, t, NULL);
+		out = conc ? lint_level_text(LINT_LOCK_AE_REWRITE, t, NULL) :
+		    lint_level_text(LINT_LOCK_SUE_BRIEF, t, NULL);
 		break;
 	case PG_QUERY__NODE__NODE_CLUSTER_STMT:
 		t = n->cluster_stmt->relation != NULL ?
 		    lint_rv_name(n->cluster_stmt->relation) :
 		    xstrdup("every clustered table");
-		out = lint_level_text(LOCK_AE_REWRITE, t, NULL);
+		out = lint_level_text(LINT_LOCK_AE_REWRITE, t, NULL);
 		break;
 	case PG_QUERY__NODE__NODE_LOCK_STMT:
 		if (n->lock_stmt->n_relations > 0 &&
@@ -3002,7 +3031,7 @@ lint_lock_summary(const struct sql_stmt *st)
 			t = lint_rv_name(n->truncate_stmt->relations[0]->range_var);
 		else
 			t = xstrdup("?");
-		out = lint_level_text(LOCK_AE_BRIEF, t, NULL);
+		out = lint_level_text(LINT_LOCK_AE_BRIEF, t, NULL);
 		break;
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
 		t = lint_rv_name(n->update_stmt->relation);
@@ -3029,7 +3058,7 @@ lint_lock_summary(const struct sql_stmt *st)
 		break;
 	case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
 		t = lint_rv_name(n->create_trig_stmt->relation);
-		out = lint_level_text(LOCK_SRE_BRIEF, t, NULL);
+		out = lint_level_text(LINT_LOCK_SRE_BRIEF, t, NULL);
 		break;
 	default:
 		out = xstrdup("no lock on application tables worth noting");

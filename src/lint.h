@@ -34,6 +34,16 @@
  * In a plan, a suppression anywhere in a step's sql also covers the
  * step-level findings (irreversible-step, missing-rollback) of that step.
  *
+ * Step-level rules (plans): a step without rollback is missing-rollback
+ * (warning) before the contract, since rolling back stops at it, and
+ * irreversible-step (warning) in a destructive phase, where one-way steps
+ * are expected but the operator must know.  SQL with several statements
+ * in one step runs as one transaction, so a statement that needs
+ * autocommit there is concurrently-in-transaction; BEGIN/COMMIT inside a
+ * plan's SQL is transaction-in-step.  A backfill's set/from/where are only
+ * parse-checked (bellows writes the UPDATE); verify and custom checklist
+ * SQL are linted like any SQL but teach the context nothing.
+ *
  * Files named *.down.sql, *_down.sql, down.sql or Flyway undo scripts
  * (U<version>__*.sql) are rollback scripts: dropping is their job, so DROP
  * TABLE/COLUMN there is the drop-in-destructive warning, not an error.

@@ -1283,7 +1283,8 @@ static void
 plan_include(struct plan_ctx *ctx, const config_setting_t *s,
     const char *path, const char *dir)
 {
-	const char	*v, *share, *saved_path, *saved_dir, *hint;
+	const char	*v, *saved_path, *saved_dir, *hint;
+	char		*share;
 	char		*file, *tdir, *cdir = NULL, hbuf[256];
 	size_t		 n;
 	config_t	 cfg;
@@ -1306,11 +1307,10 @@ plan_include(struct plan_ctx *ctx, const config_setting_t *s,
 		else
 			file = xasprintf("%s/%s", dir, v);
 	} else {
-		share = getenv("BELLOWS_SHARE");
-		if (share == NULL || *share == '\0')
-			share = PKGDATADIR;
-		cdir = xasprintf("%s/checklists", share);
-		file = xasprintf("%s/%s.conf", cdir, v);
+		share = xasprintf("checklists/%s.conf", v);
+		file = util_share_file(share);
+		free(share);
+		cdir = xstrndup(file, (size_t)(strrchr(file, '/') - file));
 	}
 
 	if (access(file, R_OK) != 0) {

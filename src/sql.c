@@ -17,6 +17,10 @@
 #include "sql.h"
 #include "util.h"
 
+/* libpg_query set up its memory context (pg_query_exit() crashes on a
+ * thread that never parsed). */
+static int	sql_used;
+
 struct sql_builder {
 	struct sql_script	*s;
 	const char		*masked;
@@ -390,6 +394,7 @@ sql_parse_piece(struct sql_builder *b, size_t base, size_t n, char **msg,
 	size_t				 i, loc, end;
 
 	piece = xstrndup(b->masked + base, n);
+	sql_used = 1;
 	r = pg_query_parse_protobuf(piece);
 	if (r.error != NULL) {
 		*msg = xstrdup(r.error->message);
@@ -441,6 +446,7 @@ sql_scan_comments(struct sql_builder *b)
 	PgQuery__ScanToken	*tok;
 	size_t			 i;
 
+	sql_used = 1;
 	r = pg_query_scan(b->masked);
 	if (r.error != NULL) {
 		pg_query_free_scan_result(r);
@@ -742,5 +748,7 @@ sql_check_fragment(const char *prefix, const char *text, const char *suffix,
 void
 sql_cleanup(void)
 {
-	pg_query_exit();
+	if (sql_used)
+		pg_query_exit();
+	sql_used = 0;
 }

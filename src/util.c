@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -229,4 +230,36 @@ util_suggest(const char *word, const char *const *candidates)
 		}
 	}
 	return (bestd <= limit ? best : NULL);
+}
+
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/local/share/bellows"
+#endif
+#ifndef SRCSHAREDIR
+#define SRCSHAREDIR PKGDATADIR
+#endif
+
+char *
+util_share_file(const char *rel)
+{
+	const char	*dirs[3], *env;
+	char		*p, *first = NULL;
+	size_t		 i, n = 0;
+
+	if ((env = getenv("BELLOWS_SHARE")) != NULL && *env != '\0')
+		dirs[n++] = env;
+	dirs[n++] = PKGDATADIR;
+	dirs[n++] = SRCSHAREDIR;
+	for (i = 0; i < n; i++) {
+		p = xasprintf("%s/%s", dirs[i], rel);
+		if (access(p, R_OK) == 0) {
+			free(first);
+			return (p);
+		}
+		if (first == NULL)
+			first = p;
+		else
+			free(p);
+	}
+	return (first);
 }

@@ -55,4 +55,13 @@ size_t	 util_edit_distance(const char *, const char *);
  * close enough to be a plausible typo, else NULL.  Not allocated. */
 const char *util_suggest(const char *word, const char *const *candidates);
 
+/*
+ * The path of REL (e.g. "checklists/default.conf") among bellows' data:
+ * $BELLOWS_SHARE, else the installed $(pkgdatadir), else the source tree's
+ * share/ (so that a build that is not installed finds its data).  The
+ * first that has REL wins; when none has it, the path under the first
+ * candidate, for the error message.  Allocated.
+ */
+char	*util_share_file(const char *rel);
+
 #endif

@@ -181,7 +181,7 @@ sed 's/name = "slow"/name = "sig"/' "$work/slow.conf" | grep -v '^# changed' >"$
 "$BELLOWS" run --no-tui --yes -d "dbname=$db" "$work/sig.conf" </dev/null >"$work/out" 2>&1 &
 driver=$!
 for _ in $(seq 1 50); do
-	[ "$(q "SELECT state FROM bellows.steps WHERE run = 'sig' AND step = 1" 2>/dev/null)" = running ] && break
+	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = 'SELECT pg_sleep(3)'" 2>/dev/null)" = 1 ] && break
 	sleep 0.1
 done
 kill -TERM $driver; wait $driver; rc=$?

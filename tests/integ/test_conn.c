@@ -131,15 +131,34 @@ test_conn_async_keeps_first_error_of_many_statements(void **state)
 static void
 test_conn_cancel_stops_running_statement(void **state)
 {
-	struct conn		*c;
+	struct conn		*c, *watcher;
 	struct conn_error	 err = { 0 };
 	PGresult		*res;
+	char			*sql, *v;
+	int			 i, active = 0;
 
 	(void)state;
 	c = pgtest_connect("dbname=postgres");
+	watcher = pgtest_connect("dbname=postgres");
 	assert_int_equal(conn_send(c, "SELECT pg_sleep(30)", 0, NULL, &err), 0);
 	assert_int_equal(conn_poll(c, &res, &err), 0);
 	assert_true(conn_busy(c));
+	/* A cancel that reaches the backend before the statement starts is
+	 * lost: wait until it really runs. */
+	sql = xasprintf("SELECT count(*) FROM pg_stat_activity WHERE pid = %d "
+	    "AND state = 'active' AND query LIKE '%%pg_sleep%%'",
+	    conn_backend_pid(c));
+	for (i = 0; i < 100; i++) {
+		v = pgtest_value(watcher, sql);
+		active = strcmp(v, "1") == 0;
+		free(v);
+		if (active)
+			break;
+		poll(NULL, 0, 50);
+	}
+	free(sql);
+	conn_close(watcher);
+	assert_true(active);
 	assert_int_equal(conn_cancel(c, &err), 0);
 	assert_int_equal(wait_result(c, &res, &err), 1);
 	assert_null(res);
@@ -172,6 +191,41 @@ test_conn_detects_terminated_backend(void **state)
 	conn_close(killer);
 }
 
+static void
+test_conn_exec_waits_for_async_command_and_keeps_its_result(void **state)
+{
+	struct conn		*c;
+	struct conn_error	 err = { 0 };
+	PGresult		*res;
+	char			*v;
+
+	(void)state;
+	c = pgtest_connect("dbname=postgres");
+	assert_int_equal(conn_send(c, "SELECT pg_sleep(0.2), 'async'", 0, NULL,
+	    &err), 0);
+	/* A synchronous query on the same connection runs after it... */
+	v = pgtest_value(c, "SELECT 'sync'");
+	assert_string_equal(v, "sync");
+	free(v);
+	assert_true(conn_busy(c));
+	/* ...and the async one's result is not lost. */
+	assert_int_equal(conn_poll(c, &res, &err), 1);
+	assert_non_null(res);
+	assert_string_equal(PQgetvalue(res, 0, 1), "async");
+	PQclear(res);
+	assert_false(conn_busy(c));
+
+	/* The same for a failing async command. */
+	assert_int_equal(conn_send(c, "SELECT 1/0", 0, NULL, &err), 0);
+	v = pgtest_value(c, "SELECT 'sync'");
+	free(v);
+	assert_int_equal(conn_poll(c, &res, &err), 1);
+	assert_null(res);
+	assert_string_equal(err.sqlstate, "22012");
+	conn_error_clear(&err);
+	conn_close(c);
+}
+
 int
 main(void)
 {
@@ -183,6 +237,7 @@ main(void)
 		cmocka_unit_test(test_conn_async_keeps_first_error_of_many_statements),
 		cmocka_unit_test(test_conn_cancel_stops_running_statement),
 		cmocka_unit_test(test_conn_detects_terminated_backend),
+		cmocka_unit_test(test_conn_exec_waits_for_async_command_and_keeps_its_result),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -428,13 +428,19 @@ test_lint_alter_column_type_binary_coercible_is_fine(void **state)
 }
 
 static void
-test_lint_alter_column_type_to_text_of_unknown_column_is_info(void **state)
+test_lint_alter_column_type_of_unknown_column_to_unlimited_type_is_info(void **state)
 {
 	(void)state;
-	lint("ALTER TABLE orders ALTER COLUMN status TYPE text;");
+	lint("ALTER TABLE orders ALTER COLUMN status TYPE text;\n"
+	    "ALTER TABLE orders ALTER COLUMN code TYPE varchar;");
 	assert_clean();
-	assert_int_equal(count("alter-column-type"), 1);
+	assert_int_equal(count("alter-column-type"), 2);
 	assert_int_equal(find("alter-column-type")->severity, LINT_INFO);
+	/* text to varchar(20), or numeric to numeric(12,2): a rewrite. */
+	lint("ALTER TABLE orders ALTER COLUMN status TYPE varchar(20);");
+	assert_only("alter-column-type", 1);
+	lint("ALTER TABLE orders ALTER COLUMN amount TYPE numeric(12,2);");
+	assert_only("alter-column-type", 1);
 }
 
 /* ------------------------------------------------------- the other rules */
@@ -531,8 +537,10 @@ test_lint_drop_table_or_column_in_a_migration_fires(void **state)
 	    "ALTER TABLE orders ADD COLUMN x int; ALTER TABLE orders DROP "
 	    "COLUMN x;");
 	assert_clean();
-	/* A script that rebuilds a table from scratch. */
-	lint("DROP TABLE IF EXISTS t;\nCREATE TABLE t (a int);");
+	/* A script that rebuilds a table from scratch (pg_dump --clean). */
+	lint("DROP INDEX IF EXISTS public.t_a_idx;\nDROP TABLE IF EXISTS "
+	    "public.t;\nCREATE TABLE public.t (a int);\nCREATE INDEX t_a_idx "
+	    "ON public.t (a);");
 	assert_clean();
 	lint("DROP VIEW v; DROP FUNCTION f(); DROP SEQUENCE s; ALTER TABLE "
 	    "orders DROP CONSTRAINT c;");
@@ -1066,7 +1074,7 @@ main(void)
 		cmocka_unit_test(test_lint_unique_and_primary_key_need_using_index),
 		cmocka_unit_test(test_lint_alter_column_type_that_rewrites_fires),
 		cmocka_unit_test(test_lint_alter_column_type_binary_coercible_is_fine),
-		cmocka_unit_test(test_lint_alter_column_type_to_text_of_unknown_column_is_info),
+		cmocka_unit_test(test_lint_alter_column_type_of_unknown_column_to_unlimited_type_is_info),
 		cmocka_unit_test(test_lint_rename_column_or_table_fires),
 		cmocka_unit_test(test_lint_vacuum_full_and_cluster_fire),
 		cmocka_unit_test(test_lint_lock_table_fires_for_modes_that_block_writes),
