@@ -247,9 +247,11 @@ run_loop(struct engine *e, int yes, int interactive)
 	const void			*asked = NULL;
 	enum engine_question		 lastq = ENGINE_Q_NONE;
 	struct pollfd			 pfd[3];
-	char				 line[1024], c, *cause = NULL;
+	struct linebuf			 lb;
+	char				*line, c, *cause = NULL;
 	int				 fd, timeout, n, quit_sent = 0;
 
+	linebuf_init(&lb);
 	for (;;) {
 		if (run_signalled && !quit_sent) {
 			fprintf(stderr, "bellows: %s: stopping\n",
@@ -285,6 +287,7 @@ run_loop(struct engine *e, int yes, int interactive)
 					poll(pfd, fd >= 0, timeout < 0 ? 100 : timeout);
 					engine_advance(e);
 				}
+				linebuf_free(&lb);
 				return (CMD_EXIT_USAGE);
 			}
 			run_show_question(s);
@@ -308,19 +311,24 @@ run_loop(struct engine *e, int yes, int interactive)
 			util_fatal("poll: %s", strerror(errno));
 		while (read(run_sigpipe[0], &c, 1) == 1)
 			;
-		if (interactive && !yes && (pfd[n - 1].revents & POLLIN)) {
-			if (fgets(line, sizeof line, stdin) == NULL) {
+		if (interactive && !yes &&
+		    (pfd[n - 1].revents & (POLLIN | POLLHUP))) {
+			if (linebuf_fill(&lb, STDIN_FILENO) <= 0) {
 				/* End of input: nobody left to answer. */
 				interactive = 0;
 				if (s->question != ENGINE_Q_NONE) {
 					lastq = ENGINE_Q_NONE;
 					asked = NULL;
 				}
-			} else
-				run_answer(e, s, line);
+			}
+			while ((line = linebuf_next(&lb)) != NULL) {
+				run_answer(e, engine_snapshot(e), line);
+				engine_advance(e);
+			}
 		}
 		engine_advance(e);
 	}
+	linebuf_free(&lb);
 	return (engine_exit_code(e));
 }
 

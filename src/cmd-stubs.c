@@ -9,11 +9,6 @@
 #define CONN_HELP \
 	"  -d, --dbname=CONNINFO  database to connect to (libpq conninfo, URI or name)\n"
 
-const struct cmd_entry cmd_watch_entry = {
-	"watch", "[-d CONNINFO] NAME",
-	"follow a run driven elsewhere, read-only",
-	CONN_HELP, cmd_not_built
-};
 const struct cmd_entry cmd_report_entry = {
 	"report", "[-d CONNINFO] [--format=markdown|json] NAME",
 	"print the change record of a run",

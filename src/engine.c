@@ -88,6 +88,7 @@ struct engine {
 	int64_t			 cancel_at;	/* next cancel while quitting */
 	int			 pause_requested;
 	int			 phase_confirmed;
+	int			*second_ok;	/* per phase: second sign-off seen */
 	int			 step_confirmed;	/* typed confirmation given */
 
 	struct engine_stepinfo	**info;
@@ -1501,6 +1502,48 @@ engine_phase_prompt(struct engine *e)
 }
 
 static void
+engine_second_timer(struct engine *e)
+{
+	engine_next(e);
+}
+
+/*
+ * A phase listed in require_second_signoff waits until someone other than
+ * the driver signs it off from `bellows watch`; the watcher's sign-off is
+ * an event in the journal, looked for every second.  1 when given.
+ */
+static int
+engine_second_signoff(struct engine *e)
+{
+	char	*who = NULL, *cause = NULL;
+	int	 rc;
+
+	rc = journal_second_signoff(e->exec, e->plan->name, engine_phase_name(e),
+	    e->o.operator, &who, &cause);
+	if (rc < 0) {
+		engine_stop(e, "%s", cause);
+		free(cause);
+		return (0);
+	}
+	if (rc == 1) {
+		e->second_ok[e->phase] = 1;
+		engine_event(e, "second-signoff-seen", "phase '%s' co-signed by "
+		    "%s; driver %s", engine_phase_name(e), who, e->o.operator);
+		free(who);
+		return (1);
+	}
+	if (e->state != ENGINE_WAITING)
+		engine_event(e, "awaiting-second-signoff", "phase '%s' needs a "
+		    "second operator: 'bellows watch %s' and sign off with s "
+		    "(any name but %s)", engine_phase_name(e), e->plan->name,
+		    e->o.operator);
+	e->state = ENGINE_WAITING;
+	e->timer_at = engine_now(e) + 1000;
+	e->timer_fn = engine_second_timer;
+	return (0);
+}
+
+static void
 engine_next(struct engine *e)
 {
 	const struct plan_phase	*ph;
@@ -1547,8 +1590,17 @@ engine_next(struct engine *e)
 		engine_event(e, "paused", "before the next step");
 		return;
 	}
+	if (ph->second_signoff && !e->second_ok[e->phase] &&
+	    !engine_second_signoff(e))
+		return;
 	switch (ph->kind) {
 	case PLAN_PHASE_GATE:
+		/* The gate's row runs while it waits: its time is the time
+		 * the operator took. */
+		if (e->snap.step_state[e->phase][0] != ENGINE_STEP_RUNNING) {
+			e->snap.step_state[e->phase][0] = ENGINE_STEP_RUNNING;
+			engine_phase_row(e, JOURNAL_RUNNING);
+		}
 		engine_ask(e, ENGINE_Q_GATE, xstrdup(ph->gate), NULL);
 		return;
 	case PLAN_PHASE_VERIFY:
@@ -1915,6 +1967,7 @@ engine_finished(struct engine *e)
 	case ENGINE_RUNNING:
 	case ENGINE_BACKOFF:
 	case ENGINE_PAUSED:
+	case ENGINE_WAITING:
 	case ENGINE_RECONNECTING:
 		break;
 	}
@@ -2227,6 +2280,7 @@ engine_new(const struct plan *plan, struct conn *exec, struct conn *mon,
 		e->snap.step_state[p] = xcalloc(n ? n : 1,
 		    sizeof **e->snap.step_state);
 	}
+	e->second_ok = xcalloc(plan->nphases + 1, sizeof *e->second_ok);
 	e->checks = xcalloc(plan->nchecklist + 1, sizeof *e->checks);
 	e->checks_value = xcalloc(plan->nchecklist + 1,
 	    sizeof *e->checks_value);
@@ -2302,6 +2356,7 @@ engine_free(struct engine *e)
 		free(e->checks_value[p]);
 	free(e->checks_value);
 	free(e->checks);
+	free(e->second_ok);
 	free(e->blocker);
 	free(e->reason);
 	free(e->prompt);

@@ -40,6 +40,7 @@ enum engine_state {
 	ENGINE_RUNNING,		/* a statement is running */
 	ENGINE_BACKOFF,		/* waiting before the next attempt */
 	ENGINE_PAUSED,		/* the operator holds pause */
+	ENGINE_WAITING,		/* for a second operator's sign-off (watch) */
 	ENGINE_STOPPED,		/* a step failed: retry, roll back or quit */
 	ENGINE_RECONNECTING,	/* the executor connection dropped */
 	ENGINE_DONE,		/* every phase done */

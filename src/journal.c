@@ -821,6 +821,35 @@ journal_events_since(struct conn *c, const char *name, int64_t after,
 	return (0);
 }
 
+int
+journal_second_signoff(struct conn *c, const char *name, const char *phase,
+    const char *driver, char **who, char **cause)
+{
+	static const char	 sql[] =
+	    "SELECT operator FROM bellows.events"
+	    " WHERE run = $1 AND phase = $2 AND kind = 'second-signoff'"
+	    " AND operator IS DISTINCT FROM $3 AND id > coalesce((SELECT"
+	    " max(id) FROM bellows.events WHERE run = $1 AND kind ="
+	    " 'rolled-back' AND phase IS NULL), 0)"
+	    " ORDER BY id LIMIT 1";
+	struct conn_error	 err = { 0 };
+	PGresult		*res;
+	const char		*params[3];
+	int			 found;
+
+	*who = NULL;
+	params[0] = name;
+	params[1] = phase;
+	params[2] = driver;
+	if ((res = conn_exec(c, sql, 3, params, &err)) == NULL)
+		return (journal_error(&err, cause, "journal: second sign-off"));
+	found = PQntuples(res) > 0;
+	if (found)
+		*who = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return (found);
+}
+
 /* Whether the journal exists here, refusing one newer than we know.
  * 1, 0 or -1. */
 static int

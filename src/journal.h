@@ -200,6 +200,15 @@ int	journal_events_since(struct conn *, const char *name, int64_t after,
 void	journal_events_free(struct journal_event *, size_t);
 
 /*
+ * The second sign-off of PHASE in run NAME: an event of kind
+ * "second-signoff" for that phase by an operator other than DRIVER, given
+ * since the run last finished a rollback.  1 (and *WHO, allocated) when
+ * there is one, 0 when not, -1 on error.
+ */
+int	journal_second_signoff(struct conn *, const char *name,
+	    const char *phase, const char *driver, char **who, char **cause);
+
+/*
  * `bellows status` output of RUN read from DATABASE (conn_describe()),
  * appended to B.  Text is for people; JSON is one object whose field names
  * are stable (listed in cmd-status.c and bellows(1)).

@@ -263,3 +263,61 @@ util_share_file(const char *rel)
 	}
 	return (first);
 }
+
+void
+linebuf_init(struct linebuf *lb)
+{
+	buf_init(&lb->b);
+	lb->used = 0;
+	lb->eof = 0;
+}
+
+int
+linebuf_fill(struct linebuf *lb, int fd)
+{
+	char	chunk[1024];
+	ssize_t	n;
+
+	/* Drop what was handed out before reading more. */
+	if (lb->used > 0) {
+		memmove(lb->b.data, lb->b.data + lb->used, lb->b.len - lb->used);
+		lb->b.len -= lb->used;
+		lb->b.data[lb->b.len] = '\0';
+		lb->used = 0;
+	}
+	n = read(fd, chunk, sizeof chunk);
+	if (n < 0)
+		return (-1);
+	if (n == 0) {
+		lb->eof = 1;
+		return (0);
+	}
+	buf_append(&lb->b, chunk, (size_t)n);
+	return (1);
+}
+
+char *
+linebuf_next(struct linebuf *lb)
+{
+	char	*start, *nl;
+
+	if (lb->b.data == NULL || lb->used >= lb->b.len)
+		return (NULL);
+	start = lb->b.data + lb->used;
+	if ((nl = memchr(start, '\n', lb->b.len - lb->used)) == NULL) {
+		if (!lb->eof)
+			return (NULL);
+		lb->used = lb->b.len;
+		return (start);
+	}
+	*nl = '\0';
+	lb->used = (size_t)(nl - lb->b.data) + 1;
+	return (start);
+}
+
+void
+linebuf_free(struct linebuf *lb)
+{
+	buf_free(&lb->b);
+	lb->used = 0;
+}

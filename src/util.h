@@ -56,6 +56,27 @@ size_t	 util_edit_distance(const char *, const char *);
 const char *util_suggest(const char *word, const char *const *candidates);
 
 /*
+ * Lines from a file descriptor for a poll() loop: call linebuf_fill()
+ * when the descriptor is readable (one read(2), never blocks longer), then
+ * take every complete line with linebuf_next() (the newline removed; the
+ * string lives until the next call).  stdio's fgets would keep a second
+ * line in its buffer where poll() cannot see it.
+ */
+struct linebuf {
+	struct buf	 b;
+	size_t		 used;		/* bytes of b handed out */
+	int		 eof;
+};
+
+void	 linebuf_init(struct linebuf *);
+/* 1 data read, 0 end of file, -1 error (errno). */
+int	 linebuf_fill(struct linebuf *, int fd);
+/* The next complete line, or NULL; at end of file, a last line without
+ * its newline too. */
+char	*linebuf_next(struct linebuf *);
+void	 linebuf_free(struct linebuf *);
+
+/*
  * The path of REL (e.g. "checklists/default.conf") among bellows' data:
  * $BELLOWS_SHARE, else the installed $(pkgdatadir), else the source tree's
  * share/ (so that a build that is not installed finds its data).  The

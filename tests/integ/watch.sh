@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Pair sessions: bellows watch follows a headless driver from the journal,
+# a phase listed in require_second_signoff waits for a second operator,
+# and a driver that dies is reported as gone.  TAP output.
+set -u
+: "${BELLOWS:?BELLOWS must name the bellows binary}"
+work=$(mktemp -d)
+trap 'exec 3>&- 2>/dev/null; jobs -p | xargs -r kill 2>/dev/null; rm -rf "$work"' EXIT
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); echo "not ok $n - $1"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; sed 's/^/#   /' "$work"/*.out | tail -n 40; fi; }
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
+# wait_for FILE PATTERN [TENTHS]: until PATTERN shows in FILE.
+wait_for() { for _ in $(seq 1 "${3:-100}"); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+db=t_watch
+psql -X -q -d postgres -c "CREATE DATABASE $db TEMPLATE bellows_template" >/dev/null
+q "CREATE TABLE orders (id bigint PRIMARY KEY, note text)" >/dev/null
+
+cat >"$work/pair.conf" <<'PLAN'
+name = "pair";
+require_second_signoff = [ "contract" ];
+phases = (
+  { name = "expand"; steps = (
+      { name = "add"; sql = "ALTER TABLE orders ADD COLUMN c int"; rollback = "ALTER TABLE orders DROP COLUMN c"; },
+      { name = "slow"; sql = "SELECT pg_sleep(1.5)"; rollback = "SELECT 1"; } ); },
+  { name = "contract"; steps = (
+      { name = "drop"; sql = "ALTER TABLE orders DROP COLUMN note"; } ); }
+);
+PLAN
+
+echo "1..9"
+"$BELLOWS" run --no-tui --yes --operator alice -d "dbname=$db" "$work/pair.conf" \
+	</dev/null >"$work/driver.out" 2>&1 &
+driver=$!
+wait_for "$work/driver.out" "drives run" || true
+mkfifo "$work/in"
+"$BELLOWS" watch --no-tui --operator bob -d "dbname=$db" pair <"$work/in" >"$work/watch.out" 2>&1 &
+watcher=$!
+exec 3>"$work/in"
+
+check "the watcher names the driver" wait_for "$work/watch.out" "driven by alice"
+# The watcher follows within a second: the slow step's end reaches it.
+wait_for "$work/driver.out" "expand/slow done" 50
+t0=$(date +%s%N)
+wait_for "$work/watch.out" "expand/slow done" 30
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+echo "# the watcher printed the step's end ${ms}ms after the driver"
+check "the watcher's view follows within a second (${ms}ms)" [ "$ms" -lt 1000 ]
+check "the driver waits for a second sign-off at contract" \
+	wait_for "$work/driver.out" "awaiting-second-signoff"
+# The driver's own name does not count as a second operator.
+q "INSERT INTO bellows.events (run, operator, phase, kind, detail) VALUES ('pair', 'alice', 'contract', 'second-signoff', 'self')" >/dev/null
+sleep 1.5
+check "a sign-off under the driver's own name does not count" \
+	bash -c "! grep -q 'contract/drop start' '$work/driver.out'"
+echo "note looks good from here" >&3
+echo "signoff" >&3
+for _ in $(seq 1 100); do kill -0 $driver 2>/dev/null || break; sleep 0.1; done; kill $driver 2>/dev/null; wait $driver; rc=$?
+check "after bob's sign-off the driver finishes (exit 0)" [ "$rc" = 0 ]
+check "both names are journaled" [ "$(q "SELECT count(*) FROM bellows.events WHERE run = 'pair' AND ((kind = 'second-signoff' AND operator = 'bob') OR (kind = 'second-signoff-seen' AND detail LIKE '%bob%alice%'))")" = 2 ]
+check "the watcher's note is in the journal" [ "$(q "SELECT count(*) FROM bellows.events WHERE run = 'pair' AND kind = 'note' AND operator = 'bob'")" = 1 ]
+exec 3>&-
+wait $watcher; rc=$?
+check "the watcher exits 0 when the run finishes" [ "$rc" = 0 ] && grep -q "the run has finished (done)" "$work/watch.out"
+
+# --- a driver killed mid-run is reported as gone ---------------------------
+sed -e 's/"pair"/"gone"/' -e 's/pg_sleep(1.5)/pg_sleep(30)/' "$work/pair.conf" >"$work/gone.conf"
+"$BELLOWS" run --no-tui --yes --operator alice -d "dbname=$db" "$work/gone.conf" \
+	</dev/null >"$work/driver2.out" 2>&1 &
+driver=$!
+wait_for "$work/driver2.out" "expand/slow start" 50
+"$BELLOWS" watch --no-tui -d "dbname=$db" gone </dev/null >"$work/watch2.out" 2>&1 &
+watcher=$!
+wait_for "$work/watch2.out" "driven by alice"
+kill -9 $driver
+check "a killed driver is reported as gone" wait_for "$work/watch2.out" "the driver has gone away" 100
+kill $watcher 2>/dev/null
