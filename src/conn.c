@@ -136,6 +136,21 @@ conn_close(struct conn *c)
 	free(c);
 }
 
+int
+conn_reset(struct conn *c, struct conn_error *err)
+{
+	PQclear(c->last);
+	c->last = NULL;
+	conn_error_clear(&c->pending);
+	c->busy = c->drained = c->failed = 0;
+	PQreset(c->pg);
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		conn_set_error(err, "08001", PQerrorMessage(c->pg));
+		return (-1);
+	}
+	return (0);
+}
+
 PGconn *
 conn_pg(struct conn *c)
 {

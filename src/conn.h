@@ -47,6 +47,10 @@ int	 conn_error_is(const struct conn_error *, const char *sqlstate);
 struct conn	*conn_open(const char *conninfo, const char *appname,
 		    struct conn_error *err);
 void		 conn_close(struct conn *);
+/* Reconnect with the same parameters (PQreset, blocking up to
+ * connect_timeout), dropping any command in flight.  Session settings are
+ * lost: the caller sets them again.  0, or -1 and ERR. */
+int		 conn_reset(struct conn *, struct conn_error *err);
 
 PGconn		*conn_pg(struct conn *);
 int		 conn_server_version(struct conn *);	/* e.g. 150004 */

@@ -1862,19 +1862,14 @@ static void
 engine_reconnect(struct engine *e)
 {
 	struct conn_error	 err = { 0 };
-	struct conn		*c;
-	char			*app, *cause = NULL;
+	char			*cause = NULL, *m;
 	int			 rc;
 
-	app = xasprintf("bellows:%s", e->plan->name);
-	c = conn_open(e->o.conninfo, app, &err);
-	free(app);
-	if (c == NULL) {
-		char *m = conn_error_format(&err);
-
+	if (conn_reset(e->exec, &err) != 0) {
+		m = conn_error_format(&err);
 		conn_error_clear(&err);
-		engine_run_event(e, "reconnect-failed", "%s; next try in %.1fs", m,
-		    (double)e->reconnect_ms * 2 / 1000.0);
+		engine_run_event(e, "reconnect-failed", "%s; next try in %.1fs",
+		    m, (double)e->reconnect_ms * 2 / 1000.0);
 		free(m);
 		e->reconnect_ms *= 2;
 		if (e->reconnect_ms > ENGINE_RECONNECT_MAX_MS)
@@ -1882,8 +1877,10 @@ engine_reconnect(struct engine *e)
 		e->timer_at = engine_now(e) + e->reconnect_ms;
 		return;
 	}
-	conn_close(e->exec);
-	e->exec = c;
+	/* The monitor went down with the server, most likely. */
+	if (e->mon != NULL && !conn_alive(e->mon) &&
+	    conn_reset(e->mon, &err) != 0)
+		conn_error_clear(&err);
 	e->locked = 0;
 	rc = engine_take_run(e, &cause);
 	if (rc != CMD_EXIT_DONE) {

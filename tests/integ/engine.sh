@@ -30,7 +30,7 @@ run() { # run ARGS...: bellows with stdin closed, output in $work/out, status in
 	rc=$?
 }
 
-echo "1..30"
+echo "1..34"
 
 # --- 1: the seed migration end to end -----------------------------------
 newdb 25000
@@ -212,3 +212,37 @@ echo "# reader waits (s): $(tr '\n' ' ' <"$work/waits") — lock_timeout 0.3s, b
 check "readers waited at most about lock_timeout behind the DDL (worst ${worst}s)" \
 	awk -v w="$worst" 'BEGIN { exit !(w != "" && w < 0.8) }'
 check "and the step completed after the blocker let go" [ "$rc" = 0 ]
+
+# --- 11: the executor's connection dies mid-step: reconnect and resume ---
+newdb
+sed 's/name = "slow"/name = "drop"/' "$work/slow.conf" | grep -v '^# changed' >"$work/drop.conf"
+"$BELLOWS" run --no-tui --yes -d "dbname=$db" "$work/drop.conf" </dev/null >"$work/out" 2>&1 &
+driver=$!
+for _ in $(seq 1 50); do
+	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = 'SELECT pg_sleep(3)'" 2>/dev/null)" = 1 ] && break
+	sleep 0.1
+done
+q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(3)'" >/dev/null
+wait $driver; rc=$?
+check "a terminated executor backend is reported, reconnected, and the run finishes" \
+	[ "$rc" = 0 ] && grep -q "connection-lost" "$work/out" && grep -q "reconnected" "$work/out"
+
+# --- 12: the server restarts mid-step ------------------------------------
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+newdb
+sed 's/name = "slow"/name = "restart"/' "$work/slow.conf" | grep -v '^# changed' >"$work/restart.conf"
+"$BELLOWS" run --no-tui --yes -d "dbname=$db" "$work/restart.conf" </dev/null >"$work/out" 2>&1 &
+driver=$!
+for _ in $(seq 1 50); do
+	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = 'SELECT pg_sleep(3)'" 2>/dev/null)" = 1 ] && break
+	sleep 0.1
+done
+as_pg "$BELLOWS_TEST_PGBIN/pg_ctl" -D "$BELLOWS_TEST_PGDATA" -m fast -w stop >/dev/null 2>&1
+sleep 2
+as_pg "$BELLOWS_TEST_PGBIN/pg_ctl" -D "$BELLOWS_TEST_PGDATA" -l "$PGHOST/server.log" -w \
+	-o "-c listen_addresses='' -k $PGHOST -p $PGPORT -c fsync=off" start >/dev/null 2>&1
+wait $driver; rc=$?
+check "while the server is down the driver retries with backoff" grep -q "reconnect-failed.*next try in" "$work/out"
+check "after the restart the run resumes and finishes (exit 0)" [ "$rc" = 0 ]
+check "the interrupted step ran twice, the others once" \
+	[ "$(q "SELECT string_agg(attempts::text, ',' ORDER BY step) FROM bellows.steps WHERE run = 'restart'")" = "1,2,1" ]
