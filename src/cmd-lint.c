@@ -117,7 +117,7 @@ cmd_lint_exec(const struct cmd_entry *e, int argc, char **argv)
 			if (lint_sql_file(&r, argv[i], &o, &cause) != 0) {
 				fprintf(stderr, "bellows lint: %s\n", cause);
 				free(cause);
-				failed = 1;
+				failed++;
 			}
 			continue;
 		}
@@ -136,7 +136,7 @@ cmd_lint_exec(const struct cmd_entry *e, int argc, char **argv)
 			    "bellows lint: cannot load the plan");
 			free(cause);
 			cause = NULL;
-			failed = 1;
+			failed++;
 			continue;
 		}
 		lint_plan(&r, p, &o);
@@ -148,6 +148,11 @@ cmd_lint_exec(const struct cmd_entry *e, int argc, char **argv)
 	else
 		lint_print_text(stdout, &r);
 	fflush(stdout);
+	/* The summary counts what was linted; say what was not, so that
+	 * "0 errors" under a list of plan errors cannot reassure anyone. */
+	if (failed && !json)
+		fprintf(stderr, "bellows lint: %d file%s could not be linted "
+		    "(see above)\n", failed, failed == 1 ? "" : "s");
 
 	if (failed || r.nsyntax > 0)
 		rc = CMD_EXIT_USAGE;

@@ -9,11 +9,6 @@
 #define CONN_HELP \
 	"  -d, --dbname=CONNINFO  database to connect to (libpq conninfo, URI or name)\n"
 
-const struct cmd_entry cmd_report_entry = {
-	"report", "[-d CONNINFO] [--format=markdown|json] NAME",
-	"print the change record of a run",
-	CONN_HELP, cmd_not_built
-};
 const struct cmd_entry cmd_demo_entry = {
 	"demo", "[--rows N] [--keep] [--no-tui]",
 	"open the console on a scratch PostgreSQL with sample data",
