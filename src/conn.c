@@ -91,15 +91,23 @@ conn_set_error(struct conn_error *err, const char *sqlstate, const char *msg)
 struct conn *
 conn_open(const char *conninfo, const char *appname, struct conn_error *err)
 {
+	return (conn_open_options(conninfo, appname, NULL, err));
+}
+
+struct conn *
+conn_open_options(const char *conninfo, const char *appname,
+    const char *options, struct conn_error *err)
+{
 	/* dbname first: a conninfo or URI in it is expanded in place, and
-	 * the keywords after it (ours) win over what it says. */
+	 * the keywords after it (ours) win over what it says.  A NULL
+	 * options leaves the list there, so PGOPTIONS still applies. */
 	const char *const keys[] = {
-		"dbname", "application_name", "connect_timeout", NULL
+		"dbname", "application_name", "connect_timeout", "options", NULL
 	};
 	const char *const vals[] = {
 		conninfo != NULL && *conninfo != '\0' ? conninfo : NULL,
 		appname, getenv("PGCONNECT_TIMEOUT") != NULL ?
-		    getenv("PGCONNECT_TIMEOUT") : "10", NULL
+		    getenv("PGCONNECT_TIMEOUT") : "10", options, NULL
 	};
 	struct conn	*c;
 	PGconn		*pg;

@@ -46,6 +46,10 @@ int	 conn_error_is(const struct conn_error *, const char *sqlstate);
  * NULL or "" for the environment's defaults.  NULL and ERR on failure. */
 struct conn	*conn_open(const char *conninfo, const char *appname,
 		    struct conn_error *err);
+/* The same with server settings for the session in libpq's "options"
+ * form ("-c statement_timeout=2s"): unlike SET, they survive conn_reset. */
+struct conn	*conn_open_options(const char *conninfo, const char *appname,
+		    const char *options, struct conn_error *err);
 void		 conn_close(struct conn *);
 /* Reconnect with the same parameters (PQreset, blocking up to
  * connect_timeout), dropping any command in flight.  Session settings are

@@ -30,24 +30,21 @@ struct conn *
 monitor_open(const char *conninfo, const char *plan_name,
     struct conn_error *err)
 {
-	/* SET takes no parameters; these are constants, not user data. */
+	/* Connection options rather than SET: they come back with the
+	 * connection after a conn_reset. */
 	static const char	 limits[] =
-	    "SET statement_timeout = '" MONITOR_STATEMENT_TIMEOUT "';"
-	    "SET lock_timeout = '" MONITOR_LOCK_TIMEOUT "'";
+	    "-c statement_timeout=" MONITOR_STATEMENT_TIMEOUT
+	    " -c lock_timeout=" MONITOR_LOCK_TIMEOUT;
 	struct conn		*c;
 	char			*appname;
 
 	appname = xasprintf("bellows:%s:monitor",
 	    plan_name != NULL ? plan_name : "");
-	c = conn_open(conninfo, appname, err);
+	c = conn_open_options(conninfo, appname, limits, err);
 	free(appname);
 	if (c == NULL)
 		return (NULL);
 	PQsetNoticeProcessor(conn_pg(c), monitor_notice, NULL);
-	if (conn_command(c, limits, 0, NULL, err) != 0) {
-		conn_close(c);
-		return (NULL);
-	}
 	return (c);
 }
 

@@ -226,6 +226,35 @@ test_conn_exec_waits_for_async_command_and_keeps_its_result(void **state)
 	conn_close(c);
 }
 
+static void
+test_conn_options_survive_reset(void **state)
+{
+	struct conn		*c, *killer;
+	struct conn_error	 err = { 0 };
+	char			*v, *sql;
+
+	(void)state;
+	c = conn_open_options("dbname=postgres", "bellows-test",
+	    "-c statement_timeout=1234ms", &err);
+	assert_non_null(c);
+	v = pgtest_value(c, "SHOW statement_timeout");
+	assert_string_equal(v, "1234ms");
+	free(v);
+	killer = pgtest_connect("dbname=postgres");
+	sql = xasprintf("SELECT pg_terminate_backend(%d)", conn_backend_pid(c));
+	pgtest_exec(killer, sql);
+	free(sql);
+	conn_close(killer);
+	assert_int_equal(conn_reset(c, &err), 0);
+	v = pgtest_value(c, "SHOW statement_timeout");
+	assert_string_equal(v, "1234ms");
+	free(v);
+	v = pgtest_value(c, "SHOW application_name");
+	assert_string_equal(v, "bellows-test");
+	free(v);
+	conn_close(c);
+}
+
 int
 main(void)
 {
@@ -238,6 +267,7 @@ main(void)
 		cmocka_unit_test(test_conn_cancel_stops_running_statement),
 		cmocka_unit_test(test_conn_detects_terminated_backend),
 		cmocka_unit_test(test_conn_exec_waits_for_async_command_and_keeps_its_result),
+		cmocka_unit_test(test_conn_options_survive_reset),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
