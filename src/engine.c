@@ -114,6 +114,8 @@ struct engine {
 	/* Backfill. */
 	struct backfill		*bf;
 	char			*throttle_shown;	/* last throttle reported */
+	char			*plan_shown;		/* last batch plan reported */
+	int			 cancel_requested;	/* the operator's x */
 	int			 pause_slept;		/* pause_ms done for this batch */
 
 	struct conn_error	 saved_err;	/* while an invalid index is dropped */
@@ -130,6 +132,7 @@ static void	engine_stop(struct engine *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	engine_rollback_next(struct engine *);
 static void	engine_backfill_next(struct engine *);
+static int	engine_backfill_hook(struct engine *, PGresult *, char **);
 static void	engine_checklist_next(struct engine *);
 
 static int64_t
@@ -400,6 +403,7 @@ engine_job_start(struct engine *e)
 	struct engine_op	*op = &e->job.ops[0];
 
 	e->job_running = 1;
+	e->cancel_requested = 0;
 	e->job.next = 0;
 	e->state = ENGINE_RUNNING;
 	e->snap.started_ms = engine_now(e);
@@ -512,6 +516,10 @@ engine_sample_blockers(struct engine *e)
 	e->sample_at = engine_now(e) + ENGINE_SAMPLE_MS;
 	if (e->mon == NULL)
 		return;
+	/* A backfill batch: who waits on its locks (the throttle's input;
+	 * between batches the backfill holds none). */
+	if (e->bf != NULL && e->job.hook == engine_backfill_hook)
+		backfill_sample(e->bf, e->mon);
 	if (monitor_blockers(e->mon, conn_backend_pid(e->exec), &ss, &n,
 	    &cause) != 0) {
 		free(cause);
@@ -1003,6 +1011,12 @@ static void
 engine_backfill_progress(struct engine *e)
 {
 	backfill_progress(e->bf, &e->snap.backfill);
+	if (e->snap.backfill.plan != NULL && (e->plan_shown == NULL ||
+	    strcmp(e->plan_shown, e->snap.backfill.plan) != 0)) {
+		free(e->plan_shown);
+		e->plan_shown = xstrdup(e->snap.backfill.plan);
+		engine_event(e, "batch-plan", "%s", e->plan_shown);
+	}
 	e->snap.rows_done = e->snap.backfill.rows_done;
 	e->snap.batches = e->snap.backfill.batches;
 }
@@ -1029,7 +1043,8 @@ engine_backfill_failed(struct engine *e, struct conn_error *err)
 		e->timer_at = engine_now(e) + e->reconnect_ms;
 		return;
 	}
-	if (err != NULL && backfill_batch_failed(e->bf, err->sqlstate)) {
+	if (err != NULL && !e->cancel_requested &&
+	    backfill_batch_failed(e->bf, err->sqlstate)) {
 		engine_backfill_progress(e);
 		engine_event(e, "batch-retry", "%s; retrying with batches of "
 		    "%lld rows", err->message != NULL ? err->message : "failed",
@@ -1091,6 +1106,10 @@ engine_backfill_bound_done(struct engine *e, PGresult *res)
 		    (long long)e->snap.batches);
 		backfill_free(e->bf);
 		e->bf = NULL;
+		/* The snapshot's strings pointed into the backfill. */
+		e->snap.backfill.cursor = NULL;
+		e->snap.backfill.throttle = NULL;
+		e->snap.backfill.plan = NULL;
 		engine_next_phase(e);
 		engine_next(e);
 		return;
@@ -1188,6 +1207,7 @@ engine_run_backfill(struct engine *e)
 
 	backfill_free(e->bf);
 	e->bf = backfill_new(bf, e->exec, e->o.clock, e->o.clock_arg);
+	backfill_set_statement_timeout(e->bf, e->plan->statement_timeout_ms);
 	if (backfill_estimate(e->bf, e->mon != NULL ? e->mon : e->exec,
 	    &cause) != 0) {
 		engine_event(e, "estimate", "no row estimate: %s", cause);
@@ -2161,6 +2181,7 @@ engine_command(struct engine *e, enum engine_cmd cmd, const char *arg,
 			conn_error_clear(&err);
 			return (-1);
 		}
+		e->cancel_requested = 1;
 		engine_event(e, "cancel", "requested by %s", e->o.operator);
 		return (0);
 	case ENGINE_CMD_RETRY:
@@ -2360,6 +2381,7 @@ engine_free(struct engine *e)
 	free(e->expect);
 	backfill_free(e->bf);
 	free(e->throttle_shown);
+	free(e->plan_shown);
 	journal_run_free(e->run);
 	free(e);
 }
