@@ -13,14 +13,7 @@ set -u
 : "${top_srcdir:=$(dirname "$0")/../..}"
 work=$(mktemp -d)
 trap 'jobs -p | xargs -r kill 2>/dev/null; rm -rf "$work"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-check() { # check NAME CONDITION-COMMAND...
-	local name=$1; shift
-	if "$@"; then ok "$name"; else notok "$name" "output:" "$(sed 's/^/#   /' "$work/out" 2>/dev/null | tail -n 30)"; fi
-}
-q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/tap.sh"
 
 # newdb ROWS [KEYEXPR]: users (200) and orders with ROWS rows whose id is
 # KEYEXPR of g (default g: dense), a backfill counter and a log of the

@@ -6,13 +6,8 @@ set -u
 : "${BELLOWS:?BELLOWS must name the bellows binary}"
 work=$(mktemp -d)
 trap 'exec 3>&- 2>/dev/null; jobs -p | xargs -r kill 2>/dev/null; rm -rf "$work"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; sed 's/^/#   /' "$work"/*.out | tail -n 40; fi; }
-q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
-# wait_for FILE PATTERN [TENTHS]: until PATTERN shows in FILE.
-wait_for() { for _ in $(seq 1 "${3:-100}"); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+TAP_LOG='$work/*.out'
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/tap.sh"
 
 db=t_watch
 psql -X -q -d postgres -c "CREATE DATABASE $db TEMPLATE bellows_template" >/dev/null
