@@ -18,6 +18,7 @@
 
 #include "cmd.h"
 #include "conn.h"
+#include "console.h"
 #include "engine.h"
 #include "monitor.h"
 #include "plan.h"
@@ -101,37 +102,7 @@ run_print_event(void *arg, const struct engine_event *ev)
 	fflush(stdout);
 }
 
-static char *
-run_read_file(const char *path, char **cause)
-{
-	FILE		*f;
-	struct buf	 b;
-	char		 chunk[4096];
-	size_t		 n;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		*cause = xasprintf("%s: %s", path, strerror(errno));
-		return (NULL);
-	}
-	buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	return (buf_detach(&b));
-}
-
-static const char *
-run_login(void)
-{
-	struct passwd	*pw;
-	const char	*s;
-
-	if ((pw = getpwuid(getuid())) != NULL && pw->pw_name != NULL)
-		return (pw->pw_name);
-	if ((s = getenv("USER")) != NULL && *s != '\0')
-		return (s);
-	return ("unknown");
-}
 
 /* What the operator sees for a question, and how a line answers it. */
 static void
@@ -244,8 +215,7 @@ static int
 run_loop(struct engine *e, int yes, int interactive)
 {
 	const struct engine_snapshot	*s;
-	const void			*asked = NULL;
-	enum engine_question		 lastq = ENGINE_Q_NONE;
+	unsigned int			 asked = 0;
 	struct pollfd			 pfd[3];
 	struct linebuf			 lb;
 	char				*line, c, *cause = NULL;
@@ -264,10 +234,8 @@ run_loop(struct engine *e, int yes, int interactive)
 		s = engine_snapshot(e);
 		if (engine_finished(e))
 			break;
-		if (s->question != ENGINE_Q_NONE &&
-		    (s->question != lastq || s->prompt != asked)) {
-			lastq = s->question;
-			asked = s->prompt;
+		if (s->question != ENGINE_Q_NONE && s->question_id != asked) {
+			asked = s->question_id;
 			if (yes) {
 				run_answer_yes(e, s);
 				continue;
@@ -292,8 +260,6 @@ run_loop(struct engine *e, int yes, int interactive)
 			}
 			run_show_question(s);
 		}
-		if (s->question == ENGINE_Q_NONE)
-			lastq = ENGINE_Q_NONE;
 
 		engine_pollfd(e, &fd, &timeout);
 		n = 0;
@@ -315,11 +281,9 @@ run_loop(struct engine *e, int yes, int interactive)
 		    (pfd[n - 1].revents & (POLLIN | POLLHUP))) {
 			if (linebuf_fill(&lb, STDIN_FILENO) <= 0) {
 				/* End of input: nobody left to answer. */
+				/* Ask again: now it is an error. */
 				interactive = 0;
-				if (s->question != ENGINE_Q_NONE) {
-					lastq = ENGINE_Q_NONE;
-					asked = NULL;
-				}
+				asked = 0;
 			}
 			while ((line = linebuf_next(&lb)) != NULL) {
 				run_answer(e, engine_snapshot(e), line);
@@ -394,6 +358,8 @@ cmd_run_plan(const struct cmd_run_args *a)
 	struct plan		*plan = NULL;
 	struct conn		*exec = NULL, *mon = NULL;
 	struct engine		*e = NULL;
+	struct console		*con = NULL;
+	struct monitor		*view = NULL;
 	const char		*name = a->rollback ? "rollback" : "run";
 	char			*cause = NULL, *text = NULL, *app, *m;
 	int			 rc;
@@ -416,14 +382,14 @@ cmd_run_plan(const struct cmd_run_args *a)
 			return (CMD_EXIT_USAGE);
 		}
 	}
-	if ((text = run_read_file(a->plan, &cause)) == NULL) {
+	if ((text = util_read_file(a->plan, NULL, &cause)) == NULL) {
 		fprintf(stderr, "bellows: %s\n", cause);
 		free(cause);
 		plan_free(plan);
 		return (CMD_EXIT_USAGE);
 	}
 
-	o.operator = a->operator != NULL ? a->operator : run_login();
+	o.operator = a->operator != NULL ? a->operator : util_login();
 	o.yes = a->yes;
 	o.force = a->force;
 	o.rollback = a->rollback;
@@ -464,16 +430,34 @@ cmd_run_plan(const struct cmd_run_args *a)
 	fflush(stdout);
 
 	run_signals();
+	/* The console takes the events from the start (engine_start's too):
+	 * its log replaces the headless lines.  --yes stays headless. */
+	if (!a->no_tui && !a->yes && isatty(STDOUT_FILENO) &&
+	    isatty(STDIN_FILENO)) {
+		con = console_new(plan, conn_describe(exec), o.operator);
+		o.on_event = console_event;
+		o.event_arg = con;
+	}
 	e = engine_new(plan, exec, mon, &o);
 	if (engine_validate(e, &cause) != 0)
 		util_fatal("engine_validate: %s", cause);
 	if ((rc = engine_start(e, &cause)) != CMD_EXIT_DONE) {
 		fprintf(stderr, "bellows: %s\n", cause);
 		free(cause);
-	} else {
-		/* console: the TUI branch goes here (issue 6). */
+	} else if (con != NULL) {
+		/* console: the TUI branch (issue 6). */
+		view = monitor_new(mon, plan, conn_backend_pid(exec), NULL);
+		rc = console_run(con, e, view);
+		monitor_free(view);
+		if (rc == -1) {
+			fprintf(stderr, "bellows: cannot use the terminal "
+			    "(TERM=%s); running without the console\n",
+			    getenv("TERM") != NULL ? getenv("TERM") : "");
+			rc = run_loop(e, a->yes, isatty(STDIN_FILENO));
+		}
+	} else
 		rc = run_loop(e, a->yes, isatty(STDIN_FILENO));
-	}
+	console_free(con);
 	if (rc != CMD_EXIT_DONE && engine_snapshot(e)->reason != NULL)
 		fprintf(stderr, "bellows: %s\n", engine_snapshot(e)->reason);
 	exec = engine_conn(e);

@@ -9,8 +9,3 @@
 #define CONN_HELP \
 	"  -d, --dbname=CONNINFO  database to connect to (libpq conninfo, URI or name)\n"
 
-const struct cmd_entry cmd_demo_entry = {
-	"demo", "[--rows N] [--keep] [--no-tui]",
-	"open the console on a scratch PostgreSQL with sample data",
-	NULL, cmd_not_built
-};

@@ -194,18 +194,6 @@ watch_line(struct watch *w, char *line, int *quit)
 		printf("(type 'note TEXT', 'signoff [PHASE]' or 'quit')\n");
 }
 
-static const char *
-watch_login(void)
-{
-	struct passwd	*pw;
-	const char	*s;
-
-	if ((pw = getpwuid(getuid())) != NULL && pw->pw_name != NULL)
-		return (pw->pw_name);
-	if ((s = getenv("USER")) != NULL && *s != '\0')
-		return (s);
-	return ("unknown");
-}
 
 static int
 watch_exec(const struct cmd_entry *ce, int argc, char **argv)
@@ -227,7 +215,7 @@ watch_exec(const struct cmd_entry *ce, int argc, char **argv)
 	const char		*conninfo = NULL, *arg;
 	struct linebuf		 lb;
 	char			*cause = NULL, *app, *m, *line;
-	int			 ch, rc, quit = 0, stdin_open, n;
+	int			 ch, rc, quit = 0, stdin_open, n, again = 0;
 	size_t			 len;
 
 	memset(&w, 0, sizeof w);
@@ -263,7 +251,7 @@ watch_exec(const struct cmd_entry *ce, int argc, char **argv)
 	} else
 		w.name = arg;
 	if (w.operator == NULL)
-		w.operator = watch_login();
+		w.operator = util_login();
 
 	app = xasprintf("bellows:%s:watch", w.name);
 	w.c = conn_open(conninfo, app, &err);
@@ -308,7 +296,10 @@ watch_exec(const struct cmd_entry *ce, int argc, char **argv)
 			pfd[n].fd = STDIN_FILENO;
 			pfd[n++].events = POLLIN;
 		}
-		if (poll(pfd, (nfds_t)n, WATCH_POLL_MS) < 0 && errno != EINTR)
+		/* A notification that came in while we queried is already in
+		 * libpq's queue, not on the socket: then look again at once. */
+		if (poll(pfd, (nfds_t)n, again ? 0 : WATCH_POLL_MS) < 0 &&
+		    errno != EINTR)
 			break;
 		if (stdin_open && (pfd[1].revents & (POLLIN | POLLHUP))) {
 			if (linebuf_fill(&lb, STDIN_FILENO) <= 0)
@@ -331,6 +322,11 @@ watch_exec(const struct cmd_entry *ce, int argc, char **argv)
 			break;
 		}
 		rc = watch_look(&w, 0);
+		again = 0;
+		while ((nt = PQnotifies(conn_pg(w.c))) != NULL) {
+			PQfreemem(nt);
+			again = 1;
+		}
 	}
 	if (rc == 1)
 		printf("-- the run has finished (%s)\n", w.state);

@@ -549,6 +549,9 @@ engine_ask(struct engine *e, enum engine_question q, char *prompt,
 	free(e->expect);
 	e->expect = expect != NULL ? xstrdup(expect) : NULL;
 	e->snap.question = q;
+	/* Front ends tell a new question from the same one by this, never
+	 * by the prompt's address, which a new prompt may reuse. */
+	e->snap.question_id++;
 	e->state = ENGINE_ASKING;
 }
 
@@ -929,6 +932,9 @@ engine_next_phase(struct engine *e)
 	e->phase++;
 	e->step = 0;
 	e->attempts = 0;
+	/* Every phase is confirmed on its own, whatever came before it. */
+	e->phase_confirmed = 0;
+	e->step_confirmed = 0;
 	e->snap.rows_done = e->snap.batches = 0;
 	memset(&e->snap.backfill, 0, sizeof e->snap.backfill);
 }
@@ -1323,7 +1329,10 @@ engine_checklist_next(struct engine *e)
 		}
 		engine_check_set(e, i, st, r.value);
 	}
-	if (ask != SIZE_MAX) {
+	if (ask != SIZE_MAX && e->snap.question == ENGINE_Q_SIGNOFF &&
+	    e->check_idx == ask) {
+		/* Still asking about the same item: not a new question. */
+	} else if (ask != SIZE_MAX) {
 		c = &e->plan->checklist[ask];
 		e->check_idx = ask;
 		engine_ask(e, ENGINE_Q_SIGNOFF, xasprintf("sign off: %s%s%s",
@@ -1594,12 +1603,10 @@ engine_next(struct engine *e)
 				e->step++;
 			if (e->step >= ph->nsteps) {
 				engine_next_phase(e);
-				e->phase_confirmed = 0;
 				continue;
 			}
 		} else if (e->snap.step_state[e->phase][0] == ENGINE_STEP_DONE) {
 			engine_next_phase(e);
-			e->phase_confirmed = 0;
 			continue;
 		}
 		break;
@@ -2080,7 +2087,6 @@ engine_confirm(struct engine *e, const char *arg, char **cause)
 		engine_event(e, "gate-confirmed", "%s: confirmed by %s%s",
 		    ph->gate, e->o.operator, engine_by(e));
 		engine_next_phase(e);
-		e->phase_confirmed = 0;
 		engine_next(e);
 		return (0);
 	case ENGINE_Q_TYPED:

@@ -126,6 +126,7 @@ struct engine_snapshot {
 	const char		*prompt;	/* what the question shows */
 	const char		*expect;	/* ENGINE_Q_TYPED: text to type */
 	const char		*check;		/* ENGINE_Q_SIGNOFF: item id */
+	unsigned int		 question_id;	/* changes with every question asked */
 	size_t			 phase;		/* current phase index */
 	size_t			 step;		/* current step index */
 	const char		*sql;		/* the running statement, or NULL */

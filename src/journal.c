@@ -483,7 +483,6 @@ journal_open_run(struct conn *c, const struct plan *plan,
 {
 	struct conn_error	 err = { 0 };
 	PGresult		*res;
-	struct passwd		*pw;
 	const char		*params[6];
 	char			 host[256], pid[16];
 	char			*old, *a, *b, *detail;
@@ -491,10 +490,8 @@ journal_open_run(struct conn *c, const struct plan *plan,
 	int			 own, rc;
 
 	*run = NULL;
-	if (operator == NULL || *operator == '\0') {
-		pw = getpwuid(getuid());
-		operator = pw != NULL ? pw->pw_name : "unknown";
-	}
+	if (operator == NULL || *operator == '\0')
+		operator = util_login();
 	if (gethostname(host, sizeof host) != 0)
 		snprintf(host, sizeof host, "unknown");
 	host[sizeof host - 1] = '\0';

@@ -2381,37 +2381,18 @@ int
 lint_sql_file(struct lint_report *r, const char *path,
     const struct lint_options *o, char **cause)
 {
-	FILE		*f;
-	struct buf	 b;
-	char		 chunk[65536];
-	size_t		 n;
+	char	*text;
+	size_t	 len;
 
-	if (strcmp(path, "-") == 0)
-		f = stdin;
-	else if ((f = fopen(path, "r")) == NULL) {
-		*cause = xasprintf("%s: %s", path, strerror(errno));
+	if ((text = util_read_file(path, &len, cause)) == NULL)
 		return (-1);
-	}
-	buf_init(&b);
-	buf_puts(&b, "");
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	if (ferror(f)) {
-		*cause = xasprintf("%s: read error", path);
-		if (f != stdin)
-			fclose(f);
-		buf_free(&b);
-		return (-1);
-	}
-	if (f != stdin)
-		fclose(f);
-	if (memchr(b.data, '\0', b.len) != NULL) {
+	if (memchr(text, '\0', len) != NULL) {
 		*cause = xasprintf("%s: not a text file (NUL byte)", path);
-		buf_free(&b);
+		free(text);
 		return (-1);
 	}
-	lint_sql_text(r, path, b.data, o);
-	buf_free(&b);
+	lint_sql_text(r, path, text, o);
+	free(text);
 	return (0);
 }
 

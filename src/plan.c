@@ -278,33 +278,6 @@ plan_ctx_free(struct plan_ctx *ctx)
 
 /* ---------------------------------------------------------------- files */
 
-/* Read all of PATH.  -1 with errno set when it cannot be read. */
-static int
-plan_read_file(const char *path, char **text, size_t *len)
-{
-	FILE	*f;
-	struct buf b;
-	char	 chunk[8192];
-	size_t	 n;
-	int	 saved;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return (-1);
-	buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	if (ferror(f)) {
-		saved = errno;
-		fclose(f);
-		buf_free(&b);
-		errno = saved != 0 ? saved : EIO;
-		return (-1);
-	}
-	fclose(f);
-	*len = b.len;
-	*text = buf_detach(&b);
-	return (0);
-}
 
 static char *
 plan_dirname(const char *path)
@@ -357,6 +330,7 @@ plan_src_get(struct plan_ctx *ctx, const char *path)
 {
 	struct plan_src	*src;
 	size_t		 i;
+	char		*cause = NULL;
 
 	for (i = 0; i < ctx->nsrcs; i++) {
 		if (strcmp(ctx->srcs[i].path, path) == 0)
@@ -365,8 +339,8 @@ plan_src_get(struct plan_ctx *ctx, const char *path)
 	ctx->srcs = xreallocarray(ctx->srcs, ctx->nsrcs + 1, sizeof *ctx->srcs);
 	src = &ctx->srcs[ctx->nsrcs++];
 	src->path = xstrdup(path);
-	if (plan_read_file(path, &src->text, &src->len) != 0) {
-		src->text = NULL;
+	if ((src->text = util_read_file(path, &src->len, &cause)) == NULL) {
+		free(cause);
 		src->len = 0;
 	}
 	return (src);
@@ -1800,10 +1774,8 @@ plan_load(const char *path, const struct plan_defaults *d, char **cause)
 
 	if (d == NULL)
 		d = &none;
-	if (plan_read_file(path, &text, &len) != 0) {
-		*cause = xasprintf("%s: %s", path, strerror(errno));
+	if ((text = util_read_file(path, &len, cause)) == NULL)
 		return (NULL);
-	}
 	p = xcalloc(1, sizeof *p);
 	p->file = xstrdup(path);
 	plan_sha256_hex(text, len, p->sha256);

@@ -1,5 +1,6 @@
 /* util: see util.h. */
 #include <errno.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,4 +321,49 @@ linebuf_free(struct linebuf *lb)
 {
 	buf_free(&lb->b);
 	lb->used = 0;
+}
+
+char *
+util_read_file(const char *path, size_t *len, char **cause)
+{
+	FILE		*f;
+	struct buf	 b;
+	char		 chunk[65536];
+	size_t		 n;
+	int		 failed;
+
+	if (strcmp(path, "-") == 0)
+		f = stdin;
+	else if ((f = fopen(path, "rb")) == NULL) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		return (NULL);
+	}
+	buf_init(&b);
+	buf_puts(&b, "");
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_append(&b, chunk, n);
+	failed = ferror(f);
+	if (f != stdin)
+		fclose(f);
+	if (failed) {
+		*cause = xasprintf("%s: read error", path);
+		buf_free(&b);
+		return (NULL);
+	}
+	if (len != NULL)
+		*len = b.len;
+	return (buf_detach(&b));
+}
+
+const char *
+util_login(void)
+{
+	struct passwd	*pw;
+	const char	*s;
+
+	if ((pw = getpwuid(getuid())) != NULL && pw->pw_name != NULL)
+		return (pw->pw_name);
+	if ((s = getenv("USER")) != NULL && *s != '\0')
+		return (s);
+	return ("unknown");
 }

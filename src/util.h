@@ -55,6 +55,15 @@ size_t	 util_edit_distance(const char *, const char *);
  * close enough to be a plausible typo, else NULL.  Not allocated. */
 const char *util_suggest(const char *word, const char *const *candidates);
 
+/* All of PATH ("-": standard input), NUL-terminated; its length in *LEN
+ * when LEN is not NULL.  NULL and *cause "PATH: reason" when it cannot be
+ * read. */
+char	*util_read_file(const char *path, size_t *len, char **cause);
+
+/* The login name of this process's user, for the journal ("unknown" when
+ * there is none).  Static storage. */
+const char *util_login(void);
+
 /*
  * Lines from a file descriptor for a poll() loop: call linebuf_fill()
  * when the descriptor is readable (one read(2), never blocks longer), then

@@ -1,0 +1,36 @@
+/*
+ * locks: the rows of the sessions-and-locks region, in display order.
+ *
+ * Pure (no curses): the draw function and the key table (the selection
+ * moves over these rows) use the same order.  The lock queue comes first
+ * as the monitor's depth-first tree, so who holds the lock is on top and
+ * who waits behind whom is indented below; then the other sessions the
+ * monitor lists.  The console's own backend is flagged, and so is every
+ * session ahead of it in the queue while its statement waits: the ones
+ * to look at (and perhaps terminate) when a DDL cannot get its lock.
+ */
+#ifndef BELLOWS_LOCKS_H
+#define BELLOWS_LOCKS_H
+
+#include <stddef.h>
+
+#include "monitor.h"
+
+struct locks_row {
+	int				 pid;
+	int				 depth;		/* in the lock tree; 0 outside */
+	const struct monitor_lock_node	*node;		/* NULL: not in the queue */
+	const struct monitor_session	*session;	/* NULL: not listed */
+	int				 self;		/* the console's own backend */
+	int				 blocks_self;	/* ahead of our waiting statement */
+};
+
+/* The rows for VIEW (NULL: none), allocated into *OUT (free() it; the
+ * rows point into VIEW).  Returns their number. */
+size_t	locks_rows(const struct monitor_view *view, struct locks_row **out);
+
+/* The session to act on when our statement waits: the root holder of
+ * the queue it waits in (0: it does not wait). */
+int	locks_blocker(const struct locks_row *rows, size_t n);
+
+#endif
