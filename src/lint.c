@@ -2759,6 +2759,7 @@ enum lint_lock_level {
 	LINT_LOCK_SRE_BRIEF,		/* SHARE ROW EXCLUSIVE, brief */
 	LINT_LOCK_AE_BRIEF,		/* ACCESS EXCLUSIVE, catalog only */
 	LINT_LOCK_SRE_SCAN,		/* SHARE ROW EXCLUSIVE for a scan */
+	LINT_LOCK_AE_NOTNULL,		/* SET NOT NULL: brief or a scan */
 	LINT_LOCK_AE_SCAN,		/* ACCESS EXCLUSIVE for a scan */
 	LINT_LOCK_AE_REWRITE		/* ACCESS EXCLUSIVE for a rewrite */
 };
@@ -2841,7 +2842,9 @@ lint_alter_level(const PgQuery__AlterTableCmd *cmd, int *fk)
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_DisableTrigUser:
 		return (LINT_LOCK_SRE_BRIEF);
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
-		return (LINT_LOCK_AE_SCAN);
+		/* Without the plan's context: whether a validated CHECK makes
+		 * it brief is for lint's set-not-null rule to tell. */
+		return (LINT_LOCK_AE_NOTNULL);
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetTableSpace:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetLogged:
@@ -2881,6 +2884,10 @@ lint_level_text(enum lint_lock_level lv, const char *t, const char *fkt)
 	case LINT_LOCK_AE_SCAN:
 		return (xasprintf("ACCESS EXCLUSIVE on %s for a full scan; every "
 		    "read and write waits", t));
+	case LINT_LOCK_AE_NOTNULL:
+		return (xasprintf("ACCESS EXCLUSIVE on %s: brief when a validated "
+		    "CHECK (col IS NOT NULL) exists, else for a full scan while "
+		    "every read and write waits", t));
 	case LINT_LOCK_AE_REWRITE:
 		return (xasprintf("ACCESS EXCLUSIVE on %s for the whole table "
 		    "rewrite; every read and write waits", t));

@@ -1002,6 +1002,8 @@ test_lint_lock_summary_for_confirmations(void **state)
 	assert_lock("LOCK orders IN SHARE MODE", "SHARE on orders until");
 	assert_lock("UPDATE orders SET a = 1 WHERE id < 10", "ROW EXCLUSIVE on "
 	    "orders");
+	assert_lock("ALTER TABLE orders ALTER COLUMN e SET NOT NULL",
+	    "ACCESS EXCLUSIVE on orders: brief when a validated CHECK");
 	assert_lock("SELEC", "unknown");
 }
 
