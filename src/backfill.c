@@ -1,6 +1,7 @@
 /* backfill: see backfill.h. */
 #include <math.h>
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,9 @@ struct backfill {
 	char		*sql_update;
 	char		*sql_keys_before;	/* EXPLAIN: keys <= $1 */
 	char		*sql_keys_after;	/* EXPLAIN: keys > $1 */
+	char		*sql_key_range;		/* min and max key (index ends) */
+	int		 int_keys;		/* the key's ends read as integers */
+	int64_t		 kmin, kmax;
 	char		*sql_keys_all;
 	long		 statement_timeout_ms;
 	char		*set_timeout;	/* the settings of a batch ... */
@@ -393,6 +397,8 @@ backfill_new(const struct plan_backfill *bf, struct conn *exec,
 	    " WHERE %s > $1", b->table_q, k);
 	b->sql_keys_all = xasprintf("EXPLAIN (FORMAT JSON) SELECT FROM %s",
 	    b->table_q);
+	b->sql_key_range = xasprintf("SELECT min(%s)::text, max(%s)::text FROM "
+	    "%s", k, k, b->table_q);
 	free(k);
 	free(from);
 	free(where);
@@ -444,6 +450,7 @@ backfill_free(struct backfill *b)
 	free(b->sql_update);
 	free(b->sql_keys_before);
 	free(b->sql_keys_after);
+	free(b->sql_key_range);
 	free(b->sql_keys_all);
 	free(b->set_timeout);
 	free(b->set_nestloop);
@@ -544,6 +551,8 @@ fail:
 	conn_error_clear(&err);
 }
 
+static void	backfill_key_range(struct backfill *, struct conn *);
+
 int
 backfill_estimate(struct backfill *b, struct conn *c, char **cause)
 {
@@ -563,6 +572,7 @@ backfill_estimate(struct backfill *b, struct conn *c, char **cause)
 	if (PQntuples(res) > 0)
 		b->total_est = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
+	backfill_key_range(b, c);
 	backfill_plan_check(b, c);
 	return (0);
 }
@@ -589,12 +599,48 @@ backfill_resume(struct backfill *b, const char *cursor, int64_t rows,
 	b->estimate_at = -1;
 }
 
-/* Refresh the planner's estimates of the keys before and after the
- * cursor, on MON, when due. */
+/* TEXT as a whole int64, or 0. */
+static int
+backfill_int(const char *text, int64_t *v)
+{
+	char	*end;
+
+	if (text == NULL || *text == '\0')
+		return (0);
+	errno = 0;
+	*v = strtoll(text, &end, 10);
+	return (errno == 0 && *end == '\0');
+}
+
+/*
+ * Integer keys: the ends of the key range (index endpoint lookups, cheap).
+ * Keys after the cursor are then estimated from the density of the keys
+ * already done, which the planner's estimate is not: it grows with the
+ * dead rows the backfill itself leaves, until the next ANALYZE.
+ */
+static void
+backfill_key_range(struct backfill *b, struct conn *c)
+{
+	struct conn_error	 err = { 0 };
+	PGresult		*res;
+
+	if ((res = conn_exec(c, b->sql_key_range, 0, NULL, &err)) == NULL) {
+		conn_error_clear(&err);
+		b->int_keys = 0;
+		return;
+	}
+	b->int_keys = PQntuples(res) == 1 &&
+	    backfill_int(PQgetvalue(res, 0, 0), &b->kmin) &&
+	    backfill_int(PQgetvalue(res, 0, 1), &b->kmax) && b->kmax >= b->kmin;
+	PQclear(res);
+}
+
+/* Refresh the estimates of the keys before and after the cursor, on MON,
+ * when due. */
 static void
 backfill_reestimate(struct backfill *b, struct conn *mon, int64_t now)
 {
-	int64_t	n;
+	int64_t	n, cur;
 
 	if (b->estimate_at >= 0 && now < b->estimate_at && !b->need_position)
 		return;
@@ -604,6 +650,15 @@ backfill_reestimate(struct backfill *b, struct conn *mon, int64_t now)
 		n = backfill_explain_rows(mon, b->sql_keys_before, b->cursor);
 		if (n > b->keys_done)
 			b->keys_done = n;
+	}
+	if (b->int_keys && b->cursor != NULL &&
+	    backfill_int(b->cursor, &cur) && cur >= b->kmin) {
+		backfill_key_range(b, mon);
+		if (b->int_keys && b->kmax >= cur) {
+			b->left_est = (int64_t)((double)(b->kmax - cur) *
+			    (double)b->keys_done / (double)(cur - b->kmin + 1));
+			return;
+		}
 	}
 	if (b->cursor != NULL)
 		n = backfill_explain_rows(mon, b->sql_keys_after, b->cursor);

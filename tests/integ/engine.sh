@@ -23,7 +23,7 @@ run() { # run ARGS...: bellows with stdin closed, output in $work/out, status in
 	rc=$?
 }
 
-echo "1..34"
+echo "1..35"
 
 # --- 1: the seed migration end to end -----------------------------------
 newdb 25000
@@ -62,6 +62,11 @@ phases = (
 PLAN
 run run --no-tui --yes --operator alice "$work/seed.conf"
 check "the seed plan runs end to end with --yes (exit 0)" [ "$rc" = 0 ]
+# Progress: each batch line's percentage against the truth (dense keys 1..25000).
+worst=$(sed -n 's/.*up to key \([0-9]*\) .*(\([0-9.]*\)%).*/\1 \2/p' "$work/out" |
+	awk '{ d = $1 / 25000 * 100 - $2; if (d < 0) d = -d; if (d > w) w = d } END { print w + 0 }')
+check "the backfill's percentage stays within 5 points of the truth (worst $worst)" \
+	awk -v w="$worst" 'BEGIN { exit !(w < 5) }'
 check "every order got its user's email" [ "$(q "SELECT count(*) FROM orders o JOIN users u ON u.id = o.user_id WHERE o.user_email IS DISTINCT FROM u.email")" = 0 ]
 check "user_email is NOT NULL and the index is valid" [ "$(q "SELECT a.attnotnull AND i.indisvalid FROM pg_attribute a, pg_index i WHERE a.attrelid = 'orders'::regclass AND a.attname = 'user_email' AND i.indexrelid = 'orders_user_email_idx'::regclass")" = t ]
 check "the journal says done and records the backfill's rows" [ "$(q "SELECT r.state || ' ' || s.rows_done FROM bellows.runs r JOIN bellows.steps s ON s.run = r.name AND s.phase = 2 WHERE r.name = 'orders-user-email'")" = "done 25000" ]
