@@ -101,6 +101,8 @@ struct engine {
 	void			(*timer_fn)(struct engine *);
 	int64_t			 sample_at;
 	char			*blocker;
+	int			*blocker_pids;
+	size_t			 nblocker_pids;
 	char			*reason;
 	char			*prompt;
 	char			*expect;
@@ -502,6 +504,16 @@ engine_job_poll(struct engine *e)
 	PQclear(res);
 }
 
+static void
+engine_clear_blocker(struct engine *e)
+{
+	free(e->blocker);
+	e->blocker = NULL;
+	free(e->blocker_pids);
+	e->blocker_pids = NULL;
+	e->nblocker_pids = 0;
+}
+
 /* While the step's statement waits, ask the monitor who is in its way:
  * after a lock timeout the waiter is gone and pg_blocking_pids says
  * nothing, so the blocker must be caught while we still wait. */
@@ -528,7 +540,11 @@ engine_sample_blockers(struct engine *e)
 	if (n == 0)
 		return;
 	buf_init(&b);
+	free(e->blocker_pids);
+	e->blocker_pids = xcalloc(n, sizeof *e->blocker_pids);
+	e->nblocker_pids = n;
 	for (i = 0; i < n; i++) {
+		e->blocker_pids[i] = ss[i].pid;
 		d = monitor_session_describe(&ss[i]);
 		buf_printf(&b, "%s%s", i > 0 ? "; " : "", d);
 		free(d);
@@ -657,8 +673,7 @@ engine_step_done(struct engine *e, PGresult *res)
 	engine_event(e, e->rolling_back ? "rolled-back" : "done",
 	    "attempt %d, %.1fs", e->attempts,
 	    (double)(engine_now(e) - e->snap.started_ms) / 1000.0);
-	free(e->blocker);
-	e->blocker = NULL;
+	engine_clear_blocker(e);
 	e->attempts = 0;
 	if (e->rolling_back) {
 		engine_rollback_next(e);
@@ -792,6 +807,9 @@ engine_step_failed(struct engine *e, struct conn_error *err)
 		    e->plan->lock_timeout_ms, e->blocker != NULL ? e->blocker :
 		    "a session that was gone before it could be seen");
 		if (e->attempts < retries) {
+			/* Still the step's own business: not failed yet. */
+			e->snap.step_state[e->phase][e->step] =
+			    ENGINE_STEP_RUNNING;
 			wait = engine_backoff_ms(e->attempts,
 			    (double)rand_r(&e->seed) / ((double)RAND_MAX + 1));
 			engine_event(e, "backoff", "retrying in %.1fs",
@@ -834,8 +852,7 @@ engine_run_step(struct engine *e)
 	sql = e->rolling_back ? st->rollback : st->sql;
 	e->attempts++;
 	e->timer_at = -1;
-	free(e->blocker);
-	e->blocker = NULL;
+	engine_clear_blocker(e);
 	if (journal_set_step(e->exec, e->plan->name, (int)e->phase,
 	    (int)e->step, JOURNAL_RUNNING, &cause) != 0) {
 		engine_stop(e, "journal: %s", cause);
@@ -2229,6 +2246,18 @@ engine_command(struct engine *e, enum engine_cmd cmd, const char *arg,
 		engine_event(e, "terminate", "backend %s terminated by %s%s",
 		    arg, e->o.operator, rc == 0 ? " (it had already gone)" : "");
 		return (0);
+	case ENGINE_CMD_CANCEL_BACKEND:
+		if (arg == NULL || atoi(arg) <= 0 || e->mon == NULL) {
+			*cause = xstrdup("cancel needs a backend pid");
+			return (-1);
+		}
+		rc = monitor_cancel_backend(e->mon, atoi(arg), 0, cause);
+		if (rc < 0)
+			return (-1);
+		engine_event(e, "cancel-backend", "the statement of backend %s "
+		    "cancelled by %s%s", arg, e->o.operator, rc == 0 ?
+		    " (it had already gone)" : "");
+		return (0);
 	case ENGINE_CMD_QUIT:
 		if (engine_finished(e) && e->state != ENGINE_STOPPED)
 			return (0);
@@ -2266,6 +2295,9 @@ engine_snapshot(struct engine *e)
 	s->attempt = e->attempts;
 	s->max_attempts = e->plan->retries;
 	s->blocker = e->blocker;
+	s->blocker_pids = e->blocker_pids;
+	s->nblocker_pids = e->nblocker_pids;
+	s->pause_requested = e->pause_requested;
 	s->reason = e->reason;
 	s->checks = e->checks;
 	s->in_checklist = !e->checklist_done;
@@ -2381,7 +2413,7 @@ engine_free(struct engine *e)
 	free(e->checks_value);
 	free(e->checks);
 	free(e->second_ok);
-	free(e->blocker);
+	engine_clear_blocker(e);
 	free(e->reason);
 	free(e->prompt);
 	free(e->expect);

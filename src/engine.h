@@ -68,6 +68,7 @@ enum engine_cmd {
 	ENGINE_CMD_RETRY,	/* retry a stopped step */
 	ENGINE_CMD_ROLLBACK,	/* undo completed steps in reverse */
 	ENGINE_CMD_TERMINATE,	/* arg: pid; pg_terminate_backend, journaled */
+	ENGINE_CMD_CANCEL_BACKEND, /* arg: pid; pg_cancel_backend, journaled */
 	ENGINE_CMD_QUIT		/* interrupt: cancel, journal, release */
 };
 
@@ -134,6 +135,9 @@ struct engine_snapshot {
 	int			 attempt;	/* 1-based */
 	int			 max_attempts;
 	const char		*blocker;	/* who blocks the statement now */
+	const int		*blocker_pids;	/* their backend pids, for highlighting */
+	size_t			 nblocker_pids;
+	int			 pause_requested; /* takes effect between steps/batches */
 	const char		*reason;	/* why stopped / interrupted */
 	/* Backfill progress of the current phase. */
 	int64_t			 rows_done;

@@ -445,7 +445,8 @@ console_run(struct console *c, struct engine *e, struct monitor *m)
 		k.now_ms = now;
 		view = m != NULL ? monitor_view(m) : NULL;
 		free(rows);
-		nrows = locks_rows(view, &rows);
+		nrows = locks_rows(view, k.snap->blocker_pids,
+		    k.snap->nblocker_pids, &rows);
 		free(pids);
 		pids = xcalloc(nrows + 1, sizeof *pids);
 		for (i = 0; i < nrows; i++)

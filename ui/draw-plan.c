@@ -147,7 +147,8 @@ draw_plan(const struct draw_ctx *d)
 	if (r->h <= 0)
 		return;
 
-	snprintf(right, sizeof right, "%zu phases", p->nphases);
+	snprintf(right, sizeof right, "%zu phase%s", p->nphases,
+	    p->nphases == 1 ? "" : "s");
 	draw_header(d, r, "Plan", right, 0);
 	lines = xcalloc(draw_plan_rows(p) + 1, sizeof *lines);
 	n = draw_plan_lines(d, lines, 1);

@@ -20,7 +20,8 @@ locks_session(const struct monitor_view *v, long idx, int pid)
 }
 
 size_t
-locks_rows(const struct monitor_view *v, struct locks_row **out)
+locks_rows(const struct monitor_view *v, const int *blockers,
+    size_t nblockers, struct locks_row **out)
 {
 	struct locks_row	*r;
 	size_t			 i, j, n = 0;
@@ -68,6 +69,10 @@ locks_rows(const struct monitor_view *v, struct locks_row **out)
 		r[n].self = v->exec_pid != 0 && r[n].pid == v->exec_pid;
 		n++;
 	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < nblockers; j++)
+			if (r[i].pid == blockers[j] && !r[i].self)
+				r[i].blocks_self = 1;
 	*out = r;
 	return (n);
 }

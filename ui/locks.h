@@ -26,8 +26,12 @@ struct locks_row {
 };
 
 /* The rows for VIEW (NULL: none), allocated into *OUT (free() it; the
- * rows point into VIEW).  Returns their number. */
-size_t	locks_rows(const struct monitor_view *view, struct locks_row **out);
+ * rows point into VIEW).  BLOCKERS are the backends the engine saw in the
+ * way of its waiting statement (it samples every 200 ms, which the
+ * monitor's refresh may miss): they are flagged too.  Returns the number
+ * of rows. */
+size_t	locks_rows(const struct monitor_view *view, const int *blockers,
+	    size_t nblockers, struct locks_row **out);
 
 /* The session to act on when our statement waits: the root holder of
  * the queue it waits in (0: it does not wait). */
