@@ -43,25 +43,6 @@ const struct cmd_entry cmd_report_entry = {
 	cmd_report_exec
 };
 
-/* The run name the argument stands for, allocated; NULL and *CAUSE when it
- * is a plan that cannot be read.  (As `status` does; the bellows.conf
- * defaults do not change a plan's name, so none are read.) */
-static char *
-cmd_report_name(const char *arg, char **cause)
-{
-	struct plan	*plan;
-	size_t		 len;
-	char		*name;
-
-	len = strlen(arg);
-	if (len < 5 || strcmp(arg + len - 5, ".conf") != 0)
-		return (xstrdup(arg));
-	if ((plan = plan_load(arg, NULL, cause)) == NULL)
-		return (NULL);
-	name = xstrdup(plan->name);
-	plan_free(plan);
-	return (name);
-}
 
 /* Render RUN read through C into OUT.  A plan that no longer loads only
  * costs the report its DDL and lint sections. */
@@ -113,11 +94,9 @@ cmd_report_exec(const struct cmd_entry *self, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct conn		*c;
-	struct conn_error	 err = { 0 };
 	struct journal_run	*run;
 	struct buf		 out;
 	const char		*conninfo = NULL;
-	char			*name, *cause = NULL, *msg;
 	int			 ch, json = 0, rc;
 
 	while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
@@ -147,31 +126,9 @@ cmd_report_exec(const struct cmd_entry *self, int argc, char **argv)
 		return (cmd_usage_error(self, "expected one run name or plan "
 		    "file"));
 
-	if ((name = cmd_report_name(argv[0], &cause)) == NULL) {
-		fprintf(stderr, "bellows report: %s\n", cause);
-		free(cause);
-		return (CMD_EXIT_USAGE);
-	}
-
-	if ((c = conn_open(conninfo, "bellows:report", &err)) == NULL) {
-		msg = conn_error_format(&err);
-		fprintf(stderr, "bellows report: cannot connect: %s\n", msg);
-		free(msg);
-		conn_error_clear(&err);
-		free(name);
-		return (CMD_EXIT_CONNECT);
-	}
-
-	rc = journal_load(c, name, JOURNAL_ALL_EVENTS, &run, &cause);
-	if (rc < 0) {
-		fprintf(stderr, "bellows report: %s\n", cause);
-		free(cause);
-		rc = CMD_EXIT_CONNECT;
-	} else if (rc == 0) {
-		fprintf(stderr, "bellows report: no run named %s in database "
-		    "%s\n", name, conn_describe(c));
-		rc = CMD_EXIT_FAILED;
-	} else {
+	rc = cmd_open_run(self, argv[0], conninfo, "bellows:report",
+	    JOURNAL_ALL_EVENTS, &c, &run);
+	if (rc == CMD_EXIT_DONE) {
 		buf_init(&out);
 		cmd_report_render(c, run, json, &out);
 		fwrite(out.data, 1, out.len, stdout);
@@ -179,8 +136,7 @@ cmd_report_exec(const struct cmd_entry *self, int argc, char **argv)
 		journal_run_free(run);
 		rc = fflush(stdout) == 0 && !ferror(stdout) ? CMD_EXIT_DONE :
 		    CMD_EXIT_FAILED;
+		conn_close(c);
 	}
-	conn_close(c);
-	free(name);
 	return (rc);
 }

@@ -85,27 +85,6 @@ const struct cmd_entry cmd_status_entry = {
 	cmd_status_exec
 };
 
-/* The run name the argument stands for, allocated; NULL and *CAUSE when it
- * is a plan that cannot be read. */
-static char *
-cmd_status_name(const char *arg, char **cause)
-{
-	struct plan_defaults	 d;
-	struct plan		*plan;
-	size_t			 len;
-	char			*name;
-
-	len = strlen(arg);
-	if (len < 5 || strcmp(arg + len - 5, ".conf") != 0)
-		return (xstrdup(arg));
-	if (plan_defaults_load(&d, cause) != 0)
-		return (NULL);
-	if ((plan = plan_load(arg, &d, cause)) == NULL)
-		return (NULL);
-	name = xstrdup(plan->name);
-	plan_free(plan);
-	return (name);
-}
 
 static int
 cmd_status_exec(const struct cmd_entry *self, int argc, char **argv)
@@ -117,11 +96,9 @@ cmd_status_exec(const struct cmd_entry *self, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct conn		*c;
-	struct conn_error	 err = { 0 };
 	struct journal_run	*run;
 	struct buf		 out;
 	const char		*conninfo = NULL;
-	char			*name, *cause = NULL, *msg;
 	int			 ch, json = 0, rc;
 
 	while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
@@ -151,31 +128,9 @@ cmd_status_exec(const struct cmd_entry *self, int argc, char **argv)
 		return (cmd_usage_error(self, "expected one run name or plan "
 		    "file"));
 
-	if ((name = cmd_status_name(argv[0], &cause)) == NULL) {
-		fprintf(stderr, "bellows status: %s\n", cause);
-		free(cause);
-		return (CMD_EXIT_USAGE);
-	}
-
-	if ((c = conn_open(conninfo, "bellows:status", &err)) == NULL) {
-		msg = conn_error_format(&err);
-		fprintf(stderr, "bellows status: cannot connect: %s\n", msg);
-		free(msg);
-		conn_error_clear(&err);
-		free(name);
-		return (CMD_EXIT_CONNECT);
-	}
-
-	rc = journal_load(c, name, STATUS_EVENTS, &run, &cause);
-	if (rc < 0) {
-		fprintf(stderr, "bellows status: %s\n", cause);
-		free(cause);
-		rc = CMD_EXIT_CONNECT;
-	} else if (rc == 0) {
-		fprintf(stderr, "bellows status: no run named %s in database "
-		    "%s\n", name, conn_describe(c));
-		rc = CMD_EXIT_FAILED;
-	} else {
+	rc = cmd_open_run(self, argv[0], conninfo, "bellows:status",
+	    STATUS_EVENTS, &c, &run);
+	if (rc == CMD_EXIT_DONE) {
 		buf_init(&out);
 		if (json)
 			journal_status_json(&out, run, conn_describe(c));
@@ -185,8 +140,7 @@ cmd_status_exec(const struct cmd_entry *self, int argc, char **argv)
 		buf_free(&out);
 		journal_run_free(run);
 		rc = fflush(stdout) == 0 ? CMD_EXIT_DONE : CMD_EXIT_FAILED;
+		conn_close(c);
 	}
-	conn_close(c);
-	free(name);
 	return (rc);
 }

@@ -48,6 +48,21 @@ struct cmd_run_args {
 };
 int	cmd_run_plan(const struct cmd_run_args *);
 
+/*
+ * For the commands that read a run from the journal (status, report,
+ * watch): ARG is a run name, or a plan file (ending in .conf) standing for
+ * its name.  Connect with application_name APP and load the run with
+ * NEVENTS events.  Returns CMD_EXIT_DONE with *C and *RUN set (the caller
+ * closes and frees them), or the exit code after saying why on stderr
+ * ("bellows NAME: no run named X in database Y", the connection error
+ * with its SQLSTATE, the plan's errors).  Never creates the journal.
+ */
+struct conn;
+struct journal_run;
+int	cmd_open_run(const struct cmd_entry *, const char *arg,
+	    const char *conninfo, const char *app, int nevents,
+	    struct conn **c, struct journal_run **run);
+
 /* Print "bellows NAME: MESSAGE" and a one-line hint to stderr; returns
  * CMD_EXIT_USAGE for the caller to return. */
 int	cmd_usage_error(const struct cmd_entry *, const char *, ...)

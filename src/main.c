@@ -10,6 +10,9 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "conn.h"
+#include "journal.h"
+#include "plan.h"
 #include "util.h"
 
 static const struct cmd_entry *const cmd_table[] = {
@@ -74,6 +77,57 @@ cmd_not_built(const struct cmd_entry *e, int argc, char **argv)
 	fprintf(stderr, "bellows %s: not built yet in this version of bellows\n",
 	    e->name);
 	return (CMD_EXIT_USAGE);
+}
+
+int
+cmd_open_run(const struct cmd_entry *e, const char *arg, const char *conninfo,
+    const char *app, int nevents, struct conn **c, struct journal_run **run)
+{
+	struct plan_defaults	 d = { 0 };
+	struct conn_error	 err = { 0 };
+	struct plan		*plan;
+	const char		*name = arg;
+	char			*cause = NULL, *m;
+	size_t			 len;
+	int			 rc;
+
+	*c = NULL;
+	*run = NULL;
+	len = strlen(arg);
+	plan = NULL;
+	if (len > 5 && strcmp(arg + len - 5, ".conf") == 0) {
+		if (plan_defaults_load(&d, &cause) != 0 ||
+		    (plan = plan_load(arg, &d, &cause)) == NULL) {
+			fprintf(stderr, "%s\n", cause);
+			free(cause);
+			return (CMD_EXIT_USAGE);
+		}
+		name = plan->name;
+	}
+	if ((*c = conn_open(conninfo, app, &err)) == NULL) {
+		m = conn_error_format(&err);
+		fprintf(stderr, "bellows %s: cannot connect: %s\n", e->name, m);
+		free(m);
+		conn_error_clear(&err);
+		plan_free(plan);
+		return (CMD_EXIT_CONNECT);
+	}
+	rc = journal_load(*c, name, nevents, run, &cause);
+	if (rc == 1) {
+		plan_free(plan);
+		return (CMD_EXIT_DONE);
+	}
+	if (rc == 0)
+		fprintf(stderr, "bellows %s: no run named %s in database %s\n",
+		    e->name, name, conn_describe(*c));
+	else {
+		fprintf(stderr, "bellows %s: %s\n", e->name, cause);
+		free(cause);
+	}
+	conn_close(*c);
+	*c = NULL;
+	plan_free(plan);
+	return (rc == 0 ? CMD_EXIT_FAILED : CMD_EXIT_CONNECT);
 }
 
 int
