@@ -10,9 +10,12 @@
  * second sign-off of a phase listed in require_second_signoff.  Lines on
  * standard input: "note TEXT", "signoff [PHASE]", "quit".
  *
- * The console form of watch comes with the console; this is the headless
- * form (one line per event), used when standard output is not a terminal
- * or with --no-tui.
+ * On a terminal (standard input and output) the console opens read-only:
+ * the driver's regions rebuilt from the journal (watchview.h), the
+ * sessions and locks from a monitor connection of the watcher's own, the
+ * journal's events in the event log, and a key table without any key
+ * that changes the run (s: second sign-off, n: note, q: leave).  Without
+ * a terminal, or with --no-tui, one line per event.
  *
  * Exit: 0 when the run finished (done or rolled back) or the watcher quit;
  * 1 no such run; 2 usage; 3 connection error.
@@ -24,15 +27,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "conn.h"
+#include "console.h"
 #include "journal.h"
+#include "monitor.h"
 #include "plan.h"
+#include "report.h"
 #include "util.h"
+#include "watchview.h"
 
 #define WATCH_POLL_MS	2000
+/* The console looks at the run at least this often, notification or not:
+ * a lost NOTIFY, or a driver that died (which notifies nobody), shows
+ * within a second. */
+#define WATCH_TUI_POLL_MS	1000
 
 static int	watch_exec(const struct cmd_entry *, int, char **);
 
@@ -40,10 +52,11 @@ const struct cmd_entry cmd_watch_entry = {
 	"watch", "[-d CONNINFO] [--no-tui] [--operator NAME] NAME|PLAN",
 	"follow a run driven elsewhere, read-only",
 	"  -d, --dbname=CONNINFO  database to connect to (libpq conninfo, URI or name)\n"
-	"  --no-tui               one line per event (the console form is not built yet)\n"
+	"  --no-tui               one line per event instead of the console\n"
 	"  --operator=NAME        the name recorded with notes and sign-offs\n"
 	"                         (default: login name)\n"
-	"On standard input: 'note TEXT', 'signoff [PHASE]', 'quit'.\n",
+	"Console keys: s second sign-off, n note, Tab/arrows, ? help, q quit.\n"
+	"With --no-tui, on standard input: 'note TEXT', 'signoff [PHASE]', 'quit'.\n",
 	watch_exec
 };
 
@@ -194,6 +207,342 @@ watch_line(struct watch *w, char *line, int *quit)
 		printf("(type 'note TEXT', 'signoff [PHASE]' or 'quit')\n");
 }
 
+/* ------------------------------------------------------------ console */
+
+/*
+ * The console's source for a run driven elsewhere: the journal, read on
+ * the watcher's connection when a NOTIFY arrives and once a second
+ * anyway.  The reads are single-row selects, short like the headless
+ * form's; the monitor's refreshes stay asynchronous.
+ */
+struct watch_tui {
+	struct watch		*w;
+	const struct plan	*plan;
+	struct watchview	*wv;
+	struct console		*con;
+	struct monitor		*mon;
+	struct ui_watch		 uw;
+	char			 since[16];
+	int64_t			 next_ms;	/* next look, console clock */
+	int			 notified;	/* a NOTIFY came in since the look */
+	int			 lost;		/* the journal connection is gone */
+	int			 connected;	/* the driver, at the last look */
+	int			 looked;
+};
+
+static int64_t
+watch_clock(void)
+{
+	struct timespec	ts;
+
+	/* The console's clock (monotonic): snapshot times compare with it. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* A journal time as the wall clock (for the event log), now when none. */
+static time_t
+watch_time(const char *at)
+{
+	int64_t	ms = report_parse_time(at);
+
+	return (ms < 0 ? time(NULL) : (time_t)(ms / 1000));
+}
+
+static void
+watch_tui_lost(struct watch_tui *t, const char *why)
+{
+	if (t->lost)
+		return;
+	t->lost = 1;
+	console_log(t->con, time(NULL), NULL, NULL, "connection-lost",
+	    why != NULL ? why : "the journal connection is gone");
+	console_log(t->con, time(NULL), NULL, NULL, "watch", "the view "
+	    "stops here; q leaves, bellows watch again follows the run");
+}
+
+/* The backfilled table's live rows as the monitor last read them. */
+static int64_t
+watch_tui_table_rows(struct watch_tui *t)
+{
+	const struct monitor_view	*v;
+	const struct engine_snapshot	*s = watchview_snapshot(t->wv);
+	const char			*table;
+	size_t				 i;
+
+	if (t->mon == NULL || s->phase >= t->plan->nphases ||
+	    t->plan->phases[s->phase].kind != PLAN_PHASE_BACKFILL)
+		return (-1);
+	table = t->plan->phases[s->phase].backfill.table;
+	v = monitor_view(t->mon);
+	for (i = 0; i < v->ntables; i++)
+		if (strcmp(v->tables[i].name, table) == 0)
+			return (v->tables[i].live_tuples);
+	return (-1);
+}
+
+/* Read the new events and the run; the view follows. */
+static void
+watch_tui_look(struct watch_tui *t)
+{
+	struct journal_run	*run = NULL;
+	struct journal_event	*ev;
+	const char		*driver;
+	char			*cause = NULL, *detail;
+	size_t			 n, i;
+	int			 rc;
+
+	rc = journal_load(t->w->c, t->w->name, 0, &run, &cause);
+	if (rc <= 0) {
+		if (rc == 0)
+			cause = xasprintf("the run '%s' is gone from the "
+			    "journal", t->w->name);
+		if (!conn_alive(t->w->c))
+			watch_tui_lost(t, cause);
+		else
+			console_log(t->con, time(NULL), NULL, NULL, "journal",
+			    cause);
+		free(cause);
+		return;
+	}
+	if (journal_events_since(t->w->c, t->w->name, t->w->last_id, &ev, &n,
+	    &cause) != 0) {
+		console_log(t->con, time(NULL), NULL, NULL, "journal", cause);
+		free(cause);
+		n = 0;
+		ev = NULL;
+	}
+	driver = run->driver.operator;
+	for (i = 0; i < n; i++) {
+		/* Someone other than the driver (a watcher's note or
+		 * sign-off, an earlier driver): say who. */
+		detail = NULL;
+		if (ev[i].operator != NULL && (driver == NULL ||
+		    strcmp(ev[i].operator, driver) != 0))
+			detail = xasprintf("%s: %s", ev[i].operator,
+			    ev[i].detail != NULL ? ev[i].detail : "");
+		console_log(t->con, watch_time(ev[i].at), ev[i].phase,
+		    ev[i].step, ev[i].kind, detail != NULL ? detail :
+		    ev[i].detail);
+		free(detail);
+		watchview_event(t->wv, &ev[i]);
+		t->w->last_id = ev[i].id;
+	}
+	journal_events_free(ev, n);
+
+	watchview_update(t->wv, run, watch_clock(), watch_tui_table_rows(t));
+	if (t->looked && t->connected && !run->driver_connected &&
+	    watchview_driver(t->wv)->gone)
+		console_log(t->con, time(NULL), NULL, NULL, "driver-gone",
+		    "the driver has gone away: nobody holds the run and it has "
+		    "not finished; run the plan again to resume it");
+	t->connected = run->driver_connected;
+	t->looked = 1;
+	journal_run_free(run);
+}
+
+static const struct engine_snapshot *
+watch_tui_snapshot(void *arg)
+{
+	struct watch_tui	*t = arg;
+
+	return (watchview_snapshot(t->wv));
+}
+
+static int
+watch_tui_finished(void *arg)
+{
+	struct watch_tui	*t = arg;
+
+	return (watchview_finished(t->wv));
+}
+
+static void
+watch_tui_pollfd(void *arg, int *fd, int *timeout_ms)
+{
+	struct watch_tui	*t = arg;
+	int64_t			 left;
+
+	*fd = t->lost ? -1 : conn_socket(t->w->c);
+	if (t->lost) {
+		*timeout_ms = -1;
+		return;
+	}
+	/* A notification read along with a query's result is in libpq's
+	 * queue already, not on the socket: look again at once. */
+	left = t->notified ? 0 : t->next_ms - watch_clock();
+	*timeout_ms = left < 0 ? 0 : (int)left;
+}
+
+static void
+watch_tui_advance(void *arg)
+{
+	struct watch_tui	*t = arg;
+	PGnotify		*nt;
+
+	if (t->lost)
+		return;
+	if (PQconsumeInput(conn_pg(t->w->c)) == 0) {
+		watch_tui_lost(t, PQerrorMessage(conn_pg(t->w->c)));
+		return;
+	}
+	while ((nt = PQnotifies(conn_pg(t->w->c))) != NULL) {
+		t->notified = 1;
+		PQfreemem(nt);
+	}
+	if (!t->notified && watch_clock() < t->next_ms)
+		return;
+	t->notified = 0;
+	watch_tui_look(t);
+	t->next_ms = watch_clock() + WATCH_TUI_POLL_MS;
+	while (!t->lost && (nt = PQnotifies(conn_pg(t->w->c))) != NULL) {
+		t->notified = 1;
+		PQfreemem(nt);
+	}
+}
+
+static int
+watch_tui_exit_code(void *arg)
+{
+	(void)arg;
+	return (CMD_EXIT_DONE);		/* leaving never affects the run */
+}
+
+static int
+watch_tui_backend_pid(void *arg)
+{
+	struct watch_tui	*t = arg;
+
+	return (watchview_driver(t->wv)->backend_pid);
+}
+
+static const struct ui_watch *
+watch_tui_watch(void *arg)
+{
+	struct watch_tui		*t = arg;
+	const struct watchview_driver	*d = watchview_driver(t->wv);
+	struct tm			 tm;
+	int64_t				 ms;
+	time_t				 at;
+
+	t->uw.operator = t->w->operator;
+	t->uw.driver = d->operator;
+	t->uw.gone = d->gone;
+	t->uw.waiting_phase = watchview_waiting_phase(t->wv);
+	t->uw.since = NULL;
+	if ((ms = report_parse_time(d->since)) >= 0) {
+		at = (time_t)(ms / 1000);
+		localtime_r(&at, &tm);
+		strftime(t->since, sizeof t->since, "%H:%M:%S", &tm);
+		t->uw.since = t->since;
+	}
+	return (&t->uw);
+}
+
+/* s and n: the only writes a watcher makes, both to the journal. */
+static int
+watch_tui_send(void *arg, enum keys_watch_cmd cmd, const char *a,
+    char **cause)
+{
+	struct watch_tui		*t = arg;
+	const struct watchview_driver	*d = watchview_driver(t->wv);
+	int				 rc = -1;
+
+	if (t->lost) {
+		*cause = xstrdup("the journal connection is gone: nothing "
+		    "was written");
+		return (-1);
+	}
+	switch (cmd) {
+	case KEYS_WATCH_SIGNOFF:
+		if (d->operator != NULL &&
+		    strcmp(d->operator, t->w->operator) == 0) {
+			*cause = xasprintf("refused: %s drives this run; the "
+			    "second sign-off needs another name", d->operator);
+			return (-1);
+		}
+		rc = journal_event(t->w->c, t->w->name, t->w->operator, a, NULL,
+		    "second-signoff", "co-signed from bellows watch", cause);
+		break;
+	case KEYS_WATCH_NOTE:
+		rc = journal_event(t->w->c, t->w->name, t->w->operator, NULL,
+		    NULL, "note", a, cause);
+		break;
+	}
+	t->notified = 1;	/* show it now, NOTIFY or not */
+	return (rc);
+}
+
+/*
+ * The console for run W->name: PLAN is the plan file given on the
+ * command line, else the plan stored with the run.  Returns the exit
+ * code, or -1 when the console cannot be shown (*why says why when it is
+ * not the terminal): the caller follows headless.
+ */
+static int
+watch_console(struct watch *w, const struct plan *file_plan,
+    const char *conninfo, char **why)
+{
+	struct console_source	 src;
+	struct watch_tui	 t;
+	struct journal_run	*run = NULL;
+	struct plan		*stored = NULL;
+	struct conn		*mc;
+	struct conn_error	 err = { 0 };
+	char			*m;
+	int			 rc;
+
+	*why = NULL;
+	memset(&t, 0, sizeof t);
+	t.w = w;
+	t.plan = file_plan;
+	if (t.plan == NULL) {
+		if (journal_load(w->c, w->name, 0, &run, why) != 1)
+			return (-1);
+		stored = report_plan(run, why);
+		journal_run_free(run);
+		if (stored == NULL)
+			return (-1);
+		t.plan = stored;
+	}
+	t.wv = watchview_new(t.plan);
+	t.con = console_new(t.plan, conn_describe(w->c), w->operator);
+	watch_tui_look(&t);
+	t.next_ms = watch_clock() + WATCH_TUI_POLL_MS;
+
+	/* The sessions come from a connection of the watcher's own: a
+	 * watcher never waits behind the driver's connection. */
+	if ((mc = monitor_open(conninfo, t.plan->name, &err)) == NULL) {
+		m = conn_error_format(&err);
+		console_log(t.con, time(NULL), NULL, NULL, "monitor", m);
+		free(m);
+		conn_error_clear(&err);
+	} else
+		t.mon = monitor_new(mc, t.plan, watchview_driver(t.wv)->
+		    backend_pid, NULL);
+
+	memset(&src, 0, sizeof src);
+	src.arg = &t;
+	src.snapshot = watch_tui_snapshot;
+	src.finished = watch_tui_finished;
+	src.pollfd = watch_tui_pollfd;
+	src.advance = watch_tui_advance;
+	src.exit_code = watch_tui_exit_code;
+	src.backend_pid = watch_tui_backend_pid;
+	src.watch = watch_tui_watch;
+	src.watch_send = watch_tui_send;
+	rc = console_run_source(t.con, &src, t.mon);
+	if (rc < 0)
+		w->last_id = 0;		/* the headless form starts over */
+
+	monitor_free(t.mon);
+	conn_close(mc);
+	console_free(t.con);
+	watchview_free(t.wv);
+	plan_free(stored);
+	return (rc);
+}
+
 
 static int
 watch_exec(const struct cmd_entry *ce, int argc, char **argv)
@@ -216,6 +565,7 @@ watch_exec(const struct cmd_entry *ce, int argc, char **argv)
 	struct linebuf		 lb;
 	char			*cause = NULL, *app, *m, *line;
 	int			 ch, rc, quit = 0, stdin_open, n, again = 0;
+	int			 no_tui = 0;
 	size_t			 len;
 
 	memset(&w, 0, sizeof w);
@@ -225,6 +575,7 @@ watch_exec(const struct cmd_entry *ce, int argc, char **argv)
 			conninfo = optarg;
 			break;
 		case 'n':
+			no_tui = 1;
 			break;
 		case 'o':
 			w.operator = optarg;
@@ -280,6 +631,21 @@ watch_exec(const struct cmd_entry *ce, int argc, char **argv)
 	}
 	if (conn_command(w.c, "LISTEN bellows", 0, NULL, &err) != 0)
 		conn_error_clear(&err);	/* polling still works */
+
+	if (!no_tui && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		rc = watch_console(&w, plan, conninfo, &cause);
+		if (rc >= 0) {
+			conn_close(w.c);
+			plan_free(plan);
+			return (rc);
+		}
+		if (cause != NULL) {
+			fprintf(stderr, "bellows watch: no console: %s; "
+			    "following the events instead\n", cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
 	printf("bellows watch: run %s on %s as %s (read-only)\n", w.name,
 	    conn_describe(w.c), w.operator);
 

@@ -97,6 +97,14 @@ console_event(void *arg, const struct engine_event *ev)
 	c->dirty = 1;
 }
 
+void
+console_log(struct console *c, time_t at, const char *phase,
+    const char *step, const char *kind, const char *detail)
+{
+	events_add(&c->events, at, phase, step, kind, detail);
+	c->dirty = 1;
+}
+
 /* ------------------------------------------------------------ signals */
 
 static void
@@ -249,6 +257,7 @@ console_draw(const struct draw_ctx *d, enum keys_state st)
 	case KEYS_CANCEL:
 	case KEYS_KILL:
 	case KEYS_OVERRIDE:
+	case KEYS_NOTE:
 		if (run)
 			screen_run_draw(d);
 		else
@@ -269,6 +278,9 @@ console_draw(const struct draw_ctx *d, enum keys_state st)
 	case KEYS_OVERRIDE:
 		screen_override_draw(d);
 		break;
+	case KEYS_NOTE:
+		screen_note_draw(d);
+		break;
 	case KEYS_TYPED:
 		screen_typed_draw(d);
 		break;
@@ -288,10 +300,48 @@ console_draw(const struct draw_ctx *d, enum keys_state st)
 
 /* ---------------------------------------------------------- the loop */
 
+/* The engine as a source (bellows run). */
 static int
 console_send(void *arg, enum engine_cmd cmd, const char *a, char **cause)
 {
 	return (engine_command(arg, cmd, a, cause));
+}
+
+static const struct engine_snapshot *
+console_engine_snapshot(void *arg)
+{
+	return (engine_snapshot(arg));
+}
+
+static int
+console_engine_finished(void *arg)
+{
+	return (engine_finished(arg));
+}
+
+static void
+console_engine_pollfd(void *arg, int *fd, int *timeout_ms)
+{
+	engine_pollfd(arg, fd, timeout_ms);
+}
+
+static void
+console_engine_advance(void *arg)
+{
+	engine_advance(arg);
+}
+
+static int
+console_engine_exit_code(void *arg)
+{
+	return (engine_exit_code(arg));
+}
+
+/* The executor may have reconnected as another backend. */
+static int
+console_engine_backend_pid(void *arg)
+{
+	return (conn_backend_pid(engine_conn(arg)));
 }
 
 /* Rows a PgUp/PgDn moves in the focused region. */
@@ -342,26 +392,48 @@ console_epilogue(struct console *c)
 	fflush(stdout);
 }
 
-/* The signal that stops the run: the same as the headless runner. */
+/* The signal that stops the run: the same as the headless runner.  A
+ * read-only console has no run to stop: it leaves (the caller sees
+ * quit_sent). */
 static void
-console_stop(struct console *c, struct engine *e, int sig)
+console_stop(struct console *c, const struct console_source *src, int sig)
 {
 	char	*cause = NULL, *detail;
 
+	c->dirty = 1;
+	c->ui.quit_sent = 1;
+	if (src->send == NULL)
+		return;
 	detail = xasprintf("%s: stopping (the running statement is "
 	    "cancelled and journaled)", strsignal(sig));
 	events_add(&c->events, time(NULL), NULL, NULL, "signal", detail);
 	free(detail);
-	if (!c->ui.quit_sent && !engine_finished(e)) {
-		if (engine_command(e, ENGINE_CMD_QUIT, NULL, &cause) != 0)
+	if (!src->finished(src->arg)) {
+		if (src->send(src->arg, ENGINE_CMD_QUIT, NULL, &cause) != 0)
 			free(cause);
 	}
-	c->ui.quit_sent = 1;
-	c->dirty = 1;
 }
 
 int
 console_run(struct console *c, struct engine *e, struct monitor *m)
+{
+	struct console_source	src;
+
+	memset(&src, 0, sizeof src);
+	src.arg = e;
+	src.snapshot = console_engine_snapshot;
+	src.finished = console_engine_finished;
+	src.pollfd = console_engine_pollfd;
+	src.advance = console_engine_advance;
+	src.exit_code = console_engine_exit_code;
+	src.backend_pid = console_engine_backend_pid;
+	src.send = console_send;
+	return (console_run_source(c, &src, m));
+}
+
+int
+console_run_source(struct console *c, const struct console_source *src,
+    struct monitor *m)
 {
 	struct sigaction		 old[nitems(console_sigs)];
 	struct keys_ctx			 k;
@@ -378,7 +450,8 @@ console_run(struct console *c, struct engine *e, struct monitor *m)
 	int				 n, fd, timeout, mtimeout, efd, key, r;
 	int				 saved_err, err_rd, stdin_gone = 0, idle = 0;
 	int				 utf8, finished, leave = 0, keyed, hup = 0;
-	int				 exec_pid = 0;
+	int				 exec_pid = 0, pid;
+	int				 ro = src->send == NULL;
 	enum keys_state			 st;
 	wint_t				 wc;
 	char				 ch;
@@ -407,15 +480,17 @@ console_run(struct console *c, struct engine *e, struct monitor *m)
 	memset(&k, 0, sizeof k);
 	k.ui = &c->ui;
 	k.plan = c->plan;
-	k.send = console_send;
-	k.send_arg = e;
+	k.send = src->send;
+	k.send_arg = src->arg;
+	k.watch_send = src->watch_send;
+	k.watch_arg = src->arg;
 	c->dirty = 1;
 
 	for (;;) {
 		if (console_sig_stop != 0) {
 			if (console_sig_stop == SIGHUP)
 				hup = 1;	/* nobody to draw for */
-			console_stop(c, e, console_sig_stop);
+			console_stop(c, src, console_sig_stop);
 			console_sig_stop = 0;
 		}
 		if (console_sig_winch) {
@@ -423,24 +498,26 @@ console_run(struct console *c, struct engine *e, struct monitor *m)
 			console_resize();
 			c->dirty = 1;
 		}
-		finished = engine_finished(e);
+		finished = src->finished(src->arg);
 		if (finished && (c->ui.quit_sent || hup || stdin_gone))
 			break;
-		if (leave)
+		if (leave || (ro && (c->ui.quit_sent || hup || stdin_gone)))
 			break;
 		if (stdin_gone && !c->ui.quit_sent)
-			console_stop(c, e, SIGHUP);
+			console_stop(c, src, SIGHUP);
 
-		/* The executor may have reconnected as another backend. */
-		if (m != NULL && !finished &&
-		    conn_backend_pid(engine_conn(e)) != exec_pid) {
-			exec_pid = conn_backend_pid(engine_conn(e));
+		/* The executor's backend: another one after a reconnect, and
+		 * for a watcher whoever drives now. */
+		if (m != NULL && (!finished || ro) &&
+		    (pid = src->backend_pid(src->arg)) != exec_pid) {
+			exec_pid = pid;
 			monitor_set_exec_pid(m, exec_pid);
 		}
 
 		/* Read the world once per turn. */
 		now = console_clock();
-		k.snap = engine_snapshot(e);
+		k.watch = src->watch != NULL ? src->watch(src->arg) : NULL;
+		k.snap = src->snapshot(src->arg);
 		k.finished = finished;
 		k.now_ms = now;
 		view = m != NULL ? monitor_view(m) : NULL;
@@ -497,8 +574,8 @@ console_run(struct console *c, struct engine *e, struct monitor *m)
 		pfd[n].fd = console_sigpipe[0];
 		pfd[n++].events = POLLIN;
 		efd = -1;
-		if (!finished) {
-			engine_pollfd(e, &efd, &r);
+		if (!finished || ro) {
+			src->pollfd(src->arg, &efd, &r);
 			if (r >= 0 && r < timeout)
 				timeout = r;
 			if (efd >= 0) {
@@ -528,7 +605,7 @@ console_run(struct console *c, struct engine *e, struct monitor *m)
 		if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR) {
 			events_add(&c->events, time(NULL), NULL, NULL, "stderr",
 			    strerror(errno));
-			console_stop(c, e, SIGTERM);
+			console_stop(c, src, SIGTERM);
 		}
 		while (read(console_sigpipe[0], &ch, 1) == 1)
 			;
@@ -549,8 +626,8 @@ console_run(struct console *c, struct engine *e, struct monitor *m)
 				c->dirty = 1;
 				continue;
 			}
-			k.snap = engine_snapshot(e);
-			k.finished = engine_finished(e);
+			k.snap = src->snapshot(src->arg);
+			k.finished = src->finished(src->arg);
 			k.now_ms = console_clock();
 			c->ui.message[0] = '\0';
 			r = keys_dispatch(&k, key);
@@ -572,8 +649,10 @@ console_run(struct console *c, struct engine *e, struct monitor *m)
 		} else
 			idle = 0;
 
-		if (!engine_finished(e))
-			engine_advance(e);
+		/* A watcher keeps reading after the run finished: another
+		 * driver may roll it back. */
+		if (!src->finished(src->arg) || ro)
+			src->advance(src->arg);
 		if (m != NULL) {
 			monitor_advance(m);
 			if (view == NULL || view->sessions_at_ms !=
@@ -592,5 +671,5 @@ console_run(struct console *c, struct engine *e, struct monitor *m)
 	console_stderr_restore(c, saved_err, err_rd);
 	console_signals_restore(old);
 	console_epilogue(c);
-	return (engine_exit_code(e));
+	return (src->exit_code(src->arg));
 }

@@ -25,11 +25,42 @@
 #ifndef BELLOWS_CONSOLE_H
 #define BELLOWS_CONSOLE_H
 
+#include <time.h>
+
 #include "engine.h"
+#include "keys.h"
 #include "monitor.h"
 #include "plan.h"
 
 struct console;
+
+/*
+ * Where the console's snapshot comes from and where its keys go: the
+ * engine (bellows run: console_run builds this source) or a run driven
+ * elsewhere, read from the journal (bellows watch).  The console renders
+ * whichever it is given the same way.  A read-only source has no send:
+ * its console uses the watcher's key table (keys_watch_table), leaves on
+ * q or a signal without touching the run, and writes only through
+ * watch_send (notes, the second sign-off).
+ */
+struct console_source {
+	void	*arg;
+	const struct engine_snapshot *(*snapshot)(void *);
+	int	(*finished)(void *);
+	/* The socket to watch (-1: none) and the time until advance is due
+	 * (-1: only on the socket). */
+	void	(*pollfd)(void *, int *fd, int *timeout_ms);
+	void	(*advance)(void *);
+	int	(*exit_code)(void *);
+	/* The backend the sessions region marks: the executor's. */
+	int	(*backend_pid)(void *);
+	/* The driver: engine commands.  NULL: read-only. */
+	int	(*send)(void *, enum engine_cmd, const char *, char **);
+	/* The watcher: who drives (NULL for the driver) and its writes. */
+	const struct ui_watch *(*watch)(void *);
+	int	(*watch_send)(void *, enum keys_watch_cmd, const char *,
+		    char **);
+};
 
 struct console	*console_new(const struct plan *, const char *database,
 		    const char *operator);
@@ -41,5 +72,13 @@ void		 console_event(void *, const struct engine_event *);
  * terminal cannot be set up (nothing was drawn or sent). */
 int		 console_run(struct console *, struct engine *,
 		    struct monitor *);
+/* The same loop over any source (see struct console_source).  Returns
+ * the source's exit code, or -1 when the terminal cannot be set up. */
+int		 console_run_source(struct console *,
+		    const struct console_source *, struct monitor *);
+/* Add a line to the event log as it happened at AT (a watcher replays
+ * the journal's events with their own times). */
+void		 console_log(struct console *, time_t at, const char *phase,
+		    const char *step, const char *kind, const char *detail);
 
 #endif

@@ -19,6 +19,10 @@ draw_state_word(const struct draw_ctx *d, enum draw_style *st)
 	const struct engine_snapshot	*s = d->k->snap;
 
 	*st = DRAW_TITLE;
+	if (d->k->watch != NULL && d->k->watch->gone) {
+		*st = DRAW_BAD;
+		return ("DRIVER GONE");
+	}
 	if (d->k->ui->quit_sent && !d->k->finished)
 		return ("STOPPING");
 	switch (s->state) {
@@ -28,7 +32,8 @@ draw_state_word(const struct draw_ctx *d, enum draw_style *st)
 		return ("CHECKLIST");
 	case ENGINE_ASKING:
 		*st = DRAW_WARN;
-		return ("WAITING FOR YOU");
+		return (d->k->watch != NULL ? "WAITING FOR DRIVER" :
+		    "WAITING FOR YOU");
 	case ENGINE_RUNNING:
 		if (d->k->ui->pause_sent)
 			return ("PAUSING");
@@ -87,6 +92,54 @@ draw_title_db(const struct draw_ctx *d, int y, int x, int w, const char *db)
 	free(s);
 }
 
+/*
+ * The watcher's title: who drives and since when, and that this console
+ * is read-only, ahead of the database; the clock gives way below 100
+ * columns (the driver's "since" is the time that matters here).
+ */
+static void
+draw_title_watch(const struct draw_ctx *d)
+{
+	const struct layout_rect	*r = &d->l->title;
+	const struct ui_watch		*w = d->k->watch;
+	enum draw_style			 st;
+	const char			*word, *ro = " WATCHING (read-only) ";
+	char				 clock[16], right[64];
+	struct tm			 tm;
+	int				 rw, x, room, cw = 0;
+
+	draw_fill(r->y, r->x, r->w, DRAW_TITLE);
+	word = draw_state_word(d, &st);
+	snprintf(right, sizeof right, " %s ", word);
+	if (r->w >= 100) {
+		localtime_r(&d->wall, &tm);
+		strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+		cw = (int)strlen(clock) + 1;
+		draw_text(d, r->y, r->w - cw, cw - 1, clock, DRAW_TITLE);
+	}
+	rw = (int)strlen(right) + 1 + cw;
+	draw_text(d, r->y, r->w - rw, (int)strlen(right), right, st);
+	rw += (int)strlen(ro);
+	draw_text(d, r->y, r->w - rw, (int)strlen(ro), ro, DRAW_SELF);
+
+	room = r->w - rw - 1;
+	x = 1;
+	if (r->w >= 120)
+		x += draw_text(d, r->y, x, room - x, "bellows", DRAW_TITLE) + 2;
+	x += draw_text(d, r->y, x, room - x, d->k->plan->name,
+	    DRAW_TITLE_STRONG) + 2;
+	if (w->driver == NULL)
+		x += draw_text(d, r->y, x, room - x, "no driver yet",
+		    DRAW_TITLE) + 2;
+	else
+		x += draw_printf(d, r->y, x, room - x, DRAW_TITLE, "%s %s%s%s",
+		    w->gone ? "was driven by" : "driver", w->driver,
+		    w->since != NULL ? " since " : "",
+		    w->since != NULL ? w->since : "") + 2;
+	draw_title_db(d, r->y, x, room - x, d->database != NULL ?
+	    d->database : "?");
+}
+
 void
 draw_title(const struct draw_ctx *d)
 {
@@ -97,6 +150,10 @@ draw_title(const struct draw_ctx *d)
 	struct tm			 tm;
 	int				 rw, x, room;
 
+	if (d->k->watch != NULL) {
+		draw_title_watch(d);
+		return;
+	}
 	draw_fill(r->y, r->x, r->w, DRAW_TITLE);
 	localtime_r(&d->wall, &tm);
 	strftime(clock, sizeof clock, "%H:%M:%S", &tm);

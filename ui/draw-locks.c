@@ -163,8 +163,11 @@ draw_locks_row(const struct draw_ctx *d, int y, int x, int w,
 	draw_text(d, y, c, COL_LOCK - 1, lock, lst);
 	c += COL_LOCK;
 
+	/* The highlighted backend is ours when we drive, the driver's when
+	 * we only watch. */
 	if (row->self)
-		c += draw_text(d, y, c, x + w - c, "(this console) ",
+		c += draw_text(d, y, c, x + w - c, d->k->watch != NULL ?
+		    "(driver) " : "(this console) ",
 		    st == DRAW_NORMAL ? DRAW_SELF : st);
 	if (ss != NULL && ss->hidden)
 		draw_text(d, y, c, x + w - c, "(another role's session)",

@@ -20,6 +20,7 @@ draw_step_status(const struct draw_ctx *d, int y, int x, int w)
 	char				 el[FMT_LEN], att[64] = "";
 	enum draw_style			 st = DRAW_NORMAL;
 	const char			*what = "";
+	int				 ro = d->k->watch != NULL;
 
 	if (s->max_attempts > 0 && s->attempt > 0 &&
 	    d->k->plan->phases[s->phase].kind == PLAN_PHASE_STEPS)
@@ -34,7 +35,8 @@ draw_step_status(const struct draw_ctx *d, int y, int x, int w)
 		st = DRAW_DIM;
 		break;
 	case ENGINE_ASKING:
-		what = "waiting for your answer";
+		what = ro ? "waiting for the driver's answer" :
+		    "waiting for your answer";
 		st = DRAW_WARN;
 		break;
 	case ENGINE_RUNNING:
@@ -65,15 +67,17 @@ draw_step_status(const struct draw_ctx *d, int y, int x, int w)
 		    "retry%s", att);
 		return;
 	case ENGINE_PAUSED:
-		what = "paused: p resumes";
+		what = ro ? "paused by the driver" : "paused: p resumes";
 		st = DRAW_WARN;
 		break;
 	case ENGINE_WAITING:
-		what = "waiting for a second operator's sign-off";
+		what = ro ? "waiting for a second operator's sign-off: s gives "
+		    "it" : "waiting for a second operator's sign-off";
 		st = DRAW_WARN;
 		break;
 	case ENGINE_STOPPED:
-		what = "STOPPED: c retries, r rolls back, q quits";
+		what = ro ? "STOPPED: the driver retries, rolls back or quits" :
+		    "STOPPED: c retries, r rolls back, q quits";
 		st = DRAW_BAD;
 		break;
 	case ENGINE_RECONNECTING:
@@ -89,7 +93,9 @@ draw_step_status(const struct draw_ctx *d, int y, int x, int w)
 		st = DRAW_OK;
 		break;
 	case ENGINE_INTERRUPTED:
-		what = "interrupted; run the plan again to resume: q quits";
+		what = ro && d->k->watch->gone ? "DRIVER GONE: nobody holds "
+		    "the run" : "interrupted; run the plan again to resume: q "
+		    "quits";
 		st = DRAW_WARN;
 		break;
 	}
@@ -178,6 +184,13 @@ draw_backfill(const struct draw_ctx *d, int y, int x, int w, int bottom)
 		    fmt_count(b->batches, a, sizeof a));
 		draw_sparkline(d, y, x + i, w - i, b);
 		y++;
+	}
+	/* A watcher cannot know the throttle (the journal does not hold
+	 * it); the cursor it can. */
+	if (y < bottom && d->k->watch != NULL) {
+		draw_printf(d, y++, x, w, DRAW_DIM, "last key done: %s",
+		    b->cursor != NULL ? b->cursor : "none yet");
+		return;
 	}
 	if (y < bottom) {
 		if (b->throttle != NULL)

@@ -124,7 +124,7 @@ void	screen_run_draw(const struct draw_ctx *);
 void	screen_checklist_draw(const struct draw_ctx *);
 void	screen_help_draw(const struct draw_ctx *);
 /* How many rows the help text has at width W (for scrolling). */
-size_t	screen_help_rows(int w);
+size_t	screen_help_rows(const struct keys_ctx *, int w);
 void	screen_small_draw(const struct draw_ctx *);
 void	screen_question_draw(const struct draw_ctx *);
 void	screen_typed_draw(const struct draw_ctx *);
@@ -132,6 +132,7 @@ void	screen_quit_draw(const struct draw_ctx *);
 void	screen_cancel_draw(const struct draw_ctx *);
 void	screen_kill_draw(const struct draw_ctx *);
 void	screen_override_draw(const struct draw_ctx *);
+void	screen_note_draw(const struct draw_ctx *);
 /* Rows of text (and input) the dialog of state ST needs at COLS columns;
  * 0: the state has no dialog.  For layout_hints.dialog_rows. */
 int	screen_dialog_rows(const struct draw_ctx *, enum keys_state, int cols);

@@ -21,6 +21,7 @@
 #define S_CANCEL	KEYS_IN(KEYS_CANCEL)
 #define S_KILL		KEYS_IN(KEYS_KILL)
 #define S_OVERRIDE	KEYS_IN(KEYS_OVERRIDE)
+#define S_NOTE		KEYS_IN(KEYS_NOTE)
 #define S_TYPED		KEYS_IN(KEYS_TYPED)
 #define S_QUESTION	KEYS_IN(KEYS_QUESTION)
 #define S_CHECKLIST	KEYS_IN(KEYS_CHECKLIST)
@@ -113,6 +114,8 @@ keys_state(const struct keys_ctx *ctx)
 		return (KEYS_KILL);
 	case UI_DIALOG_OVERRIDE:
 		return (KEYS_OVERRIDE);
+	case UI_DIALOG_NOTE:
+		return (KEYS_NOTE);
 	case UI_DIALOG_NONE:
 	case UI_DIALOG_QUIT:
 		break;
@@ -601,6 +604,97 @@ key_repaint(struct keys_ctx *ctx, int key)
 	return (KEYS_REDRAW | KEYS_REPAINT | KEYS_REFRESH);
 }
 
+/* -------------------------------------------------------------- watch */
+
+/* Write to the journal through the watcher's seam; a refusal becomes the
+ * key bar message.  0 or -1. */
+static int
+keys_watch_send(struct keys_ctx *ctx, enum keys_watch_cmd cmd,
+    const char *arg)
+{
+	char	*cause = NULL;
+
+	if (ctx->watch_send == NULL)
+		cause = xstrdup("read-only: nothing can be written");
+	else if (ctx->watch_send(ctx->watch_arg, cmd, arg, &cause) == 0)
+		return (0);
+	keys_message(ctx, 1, "%s", cause != NULL ? cause : "refused");
+	free(cause);
+	return (-1);
+}
+
+/*
+ * s in watch mode: the second sign-off of the phase the driver waits at.
+ * The driver's own name does not count (the engine would not take it
+ * either): say so here rather than write an event that changes nothing.
+ */
+static int
+key_cosign(struct keys_ctx *ctx, int key)
+{
+	const struct ui_watch	*w = ctx->watch;
+
+	(void)key;
+	if (w->waiting_phase == NULL) {
+		keys_message(ctx, 0, "nothing to sign off: the driver is not "
+		    "waiting for a second sign-off");
+		return (KEYS_REDRAW);
+	}
+	if (w->driver != NULL && w->operator != NULL &&
+	    strcmp(w->driver, w->operator) == 0) {
+		keys_message(ctx, 1, "refused: %s drives this run; a second "
+		    "sign-off needs another name (bellows watch --operator)",
+		    w->driver);
+		return (KEYS_REDRAW);
+	}
+	if (keys_watch_send(ctx, KEYS_WATCH_SIGNOFF, w->waiting_phase) == 0)
+		keys_message(ctx, 0, "phase '%s' co-signed by %s: the driver "
+		    "goes on", w->waiting_phase, w->operator);
+	return (KEYS_REDRAW);
+}
+
+static int
+key_note(struct keys_ctx *ctx, int key)
+{
+	(void)key;
+	keys_input_clear(ctx->ui);
+	ctx->ui->dialog = UI_DIALOG_NOTE;
+	return (KEYS_REDRAW);
+}
+
+static int
+key_note_yes(struct keys_ctx *ctx, int key)
+{
+	struct ui	*ui = ctx->ui;
+	const char	*text = ui->input + strspn(ui->input, " ");
+
+	(void)key;
+	if (*text == '\0') {
+		keys_message(ctx, 1, "type the note first (Esc: no note)");
+		return (KEYS_REDRAW);
+	}
+	ui->dialog = UI_DIALOG_NONE;
+	if (keys_watch_send(ctx, KEYS_WATCH_NOTE, text) == 0)
+		keys_message(ctx, 0, "note added to the journal as %s",
+		    ctx->watch->operator);
+	keys_input_clear(ui);
+	return (KEYS_REDRAW);
+}
+
+/* q in watch mode: the watcher leaves; the run is none of its business. */
+static int
+key_watch_quit(struct keys_ctx *ctx, int key)
+{
+	(void)ctx;
+	(void)key;
+	return (KEYS_QUIT_NOW);
+}
+
+static int
+enabled_cosign(const struct keys_ctx *ctx)
+{
+	return (ctx->watch != NULL && ctx->watch->waiting_phase != NULL);
+}
+
 /* ------------------------------------------------------------- labels */
 
 static const char *
@@ -800,6 +894,74 @@ const struct keys_entry keys_table[] = {
 };
 const size_t keys_ntable = nitems(keys_table);
 
+/*
+ * bellows watch: confirm, pause, rollback, cancel, kill, override and the
+ * checklist's sign-off are not here at all, so no key can reach the
+ * engine of the driver; the watcher writes notes and the second sign-off
+ * to the journal.
+ */
+const struct keys_entry keys_watch_table[] = {
+	{ 's', S_RUN | S_CHECKLIST, key_cosign, "s", "Second sign-off",
+	  "give the second sign-off of the phase the driver waits at "
+	  "(require_second_signoff); journaled with your name, which must "
+	  "not be the driver's", NULL, enabled_cosign },
+	{ 'n', S_RUN | S_CHECKLIST, key_note, "n", "Note",
+	  "add a note to the run's journal (it shows in the event log of "
+	  "every console and in bellows report)", NULL, NULL },
+
+	/* Typing a note. */
+	{ '\n', S_NOTE, key_note_yes, "Enter", "Add note",
+	  "write the note to the journal", NULL, NULL },
+	ENTER_KEYS(S_NOTE, key_note_yes),
+	{ KEYS_ESC, S_NOTE, key_close, "Esc", "Back",
+	  "close without writing anything", NULL, NULL },
+	{ KEYS_FN(KEY_BACKSPACE), S_NOTE, key_erase, NULL, NULL, NULL, NULL,
+	  NULL },
+	{ 127, S_NOTE, key_erase, NULL, NULL, NULL, NULL, NULL },
+	{ 8, S_NOTE, key_erase, NULL, NULL, NULL, NULL, NULL },
+	{ KEYS_CTRL('u'), S_NOTE, key_erase_all, NULL, NULL, NULL, NULL, NULL },
+	{ KEYS_TEXT, S_NOTE, key_text, NULL, NULL, NULL, NULL, NULL },
+
+	/* Movement. */
+	{ '\t', S_RUN | S_CHECKLIST, key_focus, "Tab", "Focus",
+	  "move between the regions (the arrows act on the one focused)",
+	  NULL, NULL },
+	{ KEYS_FN(KEY_BTAB), S_RUN | S_CHECKLIST, key_focus, NULL, NULL,
+	  NULL, NULL, NULL },
+	{ KEYS_FN(KEY_UP), S_RUN | S_CHECKLIST, key_move, "Up/Down", NULL,
+	  "select a checklist item or a session, or scroll the events",
+	  NULL, NULL },
+	MOVE_KEYS(S_RUN | S_CHECKLIST, key_move),
+
+	/* Help. */
+	{ KEYS_FN(KEY_UP), S_HELP, key_help_move, "Up/Down", "Scroll", NULL,
+	  NULL, NULL },
+	MOVE_KEYS(S_HELP, key_help_move),
+	{ KEYS_ESC, S_HELP, key_help_close, "Esc", "Close", NULL, NULL, NULL },
+	{ '?', S_HELP, key_help_close, NULL, NULL, NULL, NULL, NULL },
+	{ 'q', S_HELP, key_help_close, NULL, NULL, NULL, NULL, NULL },
+	{ '?', S_RUN | S_CHECKLIST, key_help, "?", "Help", "this help", NULL,
+	  NULL },
+
+	/* Everywhere. */
+	{ 'q', S_RUN | S_CHECKLIST | S_SMALL, key_watch_quit, "q", "Quit",
+	  "stop watching; the run goes on with its driver", NULL, NULL },
+	{ KEYS_CTRL('l'), S_ALL, key_repaint, "^L", NULL,
+	  "repaint the screen and refresh the sessions now", NULL, NULL },
+};
+const size_t keys_watch_ntable = nitems(keys_watch_table);
+
+const struct keys_entry *
+keys_entries(const struct keys_ctx *ctx, size_t *n)
+{
+	if (ctx->watch != NULL) {
+		*n = keys_watch_ntable;
+		return (keys_watch_table);
+	}
+	*n = keys_ntable;
+	return (keys_table);
+}
+
 static int
 keys_printable(int key)
 {
@@ -813,12 +975,13 @@ keys_printable(int key)
 int
 keys_dispatch(struct keys_ctx *ctx, int key)
 {
-	const struct keys_entry	*k;
+	const struct keys_entry	*k, *table;
 	unsigned		 in = KEYS_IN(keys_state(ctx));
-	size_t			 i;
+	size_t			 i, ntable;
 
-	for (i = 0; i < keys_ntable; i++) {
-		k = &keys_table[i];
+	table = keys_entries(ctx, &ntable);
+	for (i = 0; i < ntable; i++) {
+		k = &table[i];
 		if ((k->states & in) == 0)
 			continue;
 		if (k->key == key || (k->key == KEYS_TEXT &&
@@ -831,12 +994,13 @@ keys_dispatch(struct keys_ctx *ctx, int key)
 size_t
 keys_bar(const struct keys_ctx *ctx, struct keys_bar_item *out, size_t max)
 {
-	const struct keys_entry	*k;
+	const struct keys_entry	*k, *table;
 	unsigned		 in = KEYS_IN(keys_state(ctx));
-	size_t			 i, n = 0;
+	size_t			 i, n = 0, ntable;
 
-	for (i = 0; i < keys_ntable && n < max; i++) {
-		k = &keys_table[i];
+	table = keys_entries(ctx, &ntable);
+	for (i = 0; i < ntable && n < max; i++) {
+		k = &table[i];
 		if ((k->states & in) == 0 || k->label == NULL)
 			continue;
 		out[n].name = k->name;

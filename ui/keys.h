@@ -33,6 +33,7 @@ enum keys_state {
 	KEYS_CANCEL,		/* "cancel the running statement?" */
 	KEYS_KILL,		/* "terminate session N?" */
 	KEYS_OVERRIDE,		/* typing the reason to override an item */
+	KEYS_NOTE,		/* watch: typing a note for the journal */
 	KEYS_TYPED,		/* typing the table name of a destructive step */
 	KEYS_QUESTION,		/* the engine asks: confirm, gate, stopped */
 	KEYS_CHECKLIST,		/* the checklist screen */
@@ -61,7 +62,8 @@ enum ui_dialog {
 	UI_DIALOG_QUIT,		/* confirm quitting while a statement runs */
 	UI_DIALOG_CANCEL,	/* confirm cancelling the running statement */
 	UI_DIALOG_KILL,		/* confirm terminating ui.kill_pid */
-	UI_DIALOG_OVERRIDE	/* reason for overriding ui.check_sel */
+	UI_DIALOG_OVERRIDE,	/* reason for overriding ui.check_sel */
+	UI_DIALOG_NOTE		/* watch: the text of a note */
 };
 
 /* Which region the arrows move in; Tab cycles. */
@@ -107,6 +109,26 @@ struct ui {
 	int			 quit_sent;	/* leave once the engine finished */
 };
 
+/*
+ * What a watcher (bellows watch) may do to a run driven elsewhere: it
+ * changes nothing the engine does, it only writes to the journal.
+ */
+enum keys_watch_cmd {
+	KEYS_WATCH_SIGNOFF,	/* arg: the phase to co-sign */
+	KEYS_WATCH_NOTE		/* arg: the note's text */
+};
+
+/* The console in read-only mode: who drives and what the watcher may
+ * do.  Filled by the watcher's source once per loop; NULL in keys_ctx
+ * for the driver's own console. */
+struct ui_watch {
+	const char	*operator;	/* the watcher's name */
+	const char	*driver;	/* who drives (NULL: nobody yet) */
+	const char	*since;		/* "14:02:07", local time */
+	int		 gone;		/* the driver went away mid-run */
+	const char	*waiting_phase;	/* awaits a second sign-off, or NULL */
+};
+
 struct keys_ctx {
 	struct ui			*ui;
 	const struct engine_snapshot	*snap;
@@ -123,6 +145,13 @@ struct keys_ctx {
 	 * the tests.  0, or -1 with *cause (allocated). */
 	int	(*send)(void *, enum engine_cmd, const char *, char **);
 	void	*send_arg;
+	/* Read-only mode (bellows watch): WATCH is set, the key table is
+	 * keys_watch_table (no key that changes the run) and the journal
+	 * writes go through watch_send; send is then NULL. */
+	const struct ui_watch	*watch;
+	int	(*watch_send)(void *, enum keys_watch_cmd, const char *,
+		    char **);
+	void	*watch_arg;
 };
 
 struct keys_entry {
@@ -140,6 +169,12 @@ struct keys_entry {
 
 extern const struct keys_entry	keys_table[];
 extern const size_t		keys_ntable;
+/* The watcher's table: movement, help, quit, notes and the second
+ * sign-off; nothing that changes the run. */
+extern const struct keys_entry	keys_watch_table[];
+extern const size_t		keys_watch_ntable;
+/* The table in use for CTX (the watcher's when ctx->watch is set). */
+const struct keys_entry *keys_entries(const struct keys_ctx *, size_t *n);
 
 /* One key bar entry for the state now. */
 struct keys_bar_item {

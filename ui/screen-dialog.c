@@ -158,6 +158,17 @@ dialog_spec(const struct draw_ctx *d, enum keys_state st,
 		sp->input = 1;
 		sp->hint = "Enter override   Esc back";
 		return (0);
+	case KEYS_NOTE:
+		sp->title = "Add a note";
+		sp->ts = DRAW_HEADER;
+		sp->text = xasprintf("A note goes into the run's journal under "
+		    "your name (%s): the driver's event log shows it, and so "
+		    "does bellows report. It changes nothing in the run.",
+		    d->k->watch != NULL && d->k->watch->operator != NULL ?
+		    d->k->watch->operator : "?");
+		sp->input = 1;
+		sp->hint = "Enter add the note   Esc back";
+		return (0);
 	}
 	return (-1);
 }
@@ -299,4 +310,18 @@ screen_override_draw(const struct draw_ctx *d)
 	free(sp.text);
 	if (y > 0)
 		dialog_input(d, y, "reason:", d->k->ui->input, DRAW_INPUT);
+}
+
+void
+screen_note_draw(const struct draw_ctx *d)
+{
+	struct dialog_spec	sp;
+	int			y;
+
+	if (dialog_spec(d, KEYS_NOTE, &sp) != 0)
+		return;
+	y = dialog_draw(d, &sp);
+	free(sp.text);
+	if (y > 0)
+		dialog_input(d, y, "note:", d->k->ui->input, DRAW_INPUT);
 }

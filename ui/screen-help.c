@@ -59,32 +59,81 @@ help_add(struct help_line **lines, size_t *n, enum draw_style st,
 	(*lines)[(*n)++].text = text;
 }
 
-/* The help text as lines (not yet wrapped). */
+/* The watcher's console (bellows watch) reads the same regions. */
+static const char *const help_watch_regions[] = {
+	"Title bar   plan, who drives and since when, WATCHING (read-only), "
+	"what the run is doing (DRIVER GONE when the driver went away "
+	"without finishing), clock",
+	"Plan        phases and steps with their state, from the journal",
+	"Step        what the driver runs now; for a backfill rows done, "
+	"batches, cursor and the rate measured between reads (batch "
+	"latencies are the driver's alone)",
+	"Sessions    the lock queue and the sessions on the plan's tables, "
+	"read on this watcher's own connection; * marks the driver's backend",
+	"Events      the run's journal as the driver writes it, notes and "
+	"sign-offs included, newest at the bottom",
+	"Key bar     the keys that act now; dimmed ones do nothing now",
+	NULL
+};
+
+static const struct {
+	enum keys_state	 state;
+	const char	*title;
+} help_watch_sections[] = {
+	{ KEYS_RUN, "Watching" },
+	{ KEYS_CHECKLIST, NULL },
+	{ KEYS_NOTE, "Typing a note" },
+};
+
+/* The help text as lines (not yet wrapped): the driver's or, with
+ * ctx->watch, the watcher's. */
 static size_t
-help_build(struct help_line **lines)
+help_build(const struct keys_ctx *ctx, struct help_line **lines)
 {
-	const struct keys_entry	*k;
+	const struct keys_entry	*k, *table;
+	const char *const	*regions = help_regions;
 	unsigned		 seen[64] = { 0 };
-	size_t			 n = 0, i, j;
+	size_t			 n = 0, i, j, ntable, nsections;
+	enum keys_state		 state;
+	const char		*title;
+	int			 watch = ctx->watch != NULL;
 
 	*lines = NULL;
-	help_add(lines, &n, DRAW_HEADER, xstrdup("bellows console: the plan "
-	    "goes through its phases one confirmation at a time; every "
-	    "answer is journaled with your name. Esc or ? closes this help."));
+	table = keys_entries(ctx, &ntable);
+	if (watch) {
+		regions = help_watch_regions;
+		nsections = nitems(help_watch_sections);
+		help_add(lines, &n, DRAW_HEADER, xstrdup("bellows watch: "
+		    "this console follows a run driven from another "
+		    "terminal, read-only: no key here can confirm, pause, "
+		    "roll back, cancel or terminate anything. You can add "
+		    "notes and give the second sign-off of a phase the plan "
+		    "lists in require_second_signoff. Esc or ? closes this "
+		    "help."));
+	} else {
+		nsections = nitems(help_sections);
+		help_add(lines, &n, DRAW_HEADER, xstrdup("bellows console: "
+		    "the plan goes through its phases one confirmation at a "
+		    "time; every answer is journaled with your name. Esc or ? "
+		    "closes this help."));
+	}
 	help_add(lines, &n, DRAW_NORMAL, xstrdup(""));
 	help_add(lines, &n, DRAW_HEADER, xstrdup("Regions"));
-	for (i = 0; help_regions[i] != NULL; i++)
+	for (i = 0; regions[i] != NULL; i++)
 		help_add(lines, &n, DRAW_NORMAL, xasprintf("  %s",
-		    help_regions[i]));
-	for (i = 0; i < nitems(help_sections); i++) {
-		if (help_sections[i].title != NULL) {
+		    regions[i]));
+	for (i = 0; i < nsections; i++) {
+		state = watch ? help_watch_sections[i].state :
+		    help_sections[i].state;
+		title = watch ? help_watch_sections[i].title :
+		    help_sections[i].title;
+		if (title != NULL) {
 			help_add(lines, &n, DRAW_NORMAL, xstrdup(""));
-			help_add(lines, &n, DRAW_HEADER,
-			    xstrdup(help_sections[i].title));
+			help_add(lines, &n, DRAW_HEADER, xstrdup(title));
 		}
-		for (j = 0; j < keys_ntable && j < 64 * 32; j++) {
-			k = &keys_table[j];
-			if ((k->states & KEYS_IN(help_sections[i].state)) == 0 ||
+		for (j = 0; j < ntable && j < 64 * 32; j++) {
+			k = &table[j];
+			if ((k->states & KEYS_IN(state)) == 0 ||
 			    k->help == NULL || k->name == NULL)
 				continue;
 			if (seen[j / 32] & (1u << (j % 32)))
@@ -95,10 +144,14 @@ help_build(struct help_line **lines)
 		}
 	}
 	help_add(lines, &n, DRAW_NORMAL, xstrdup(""));
-	help_add(lines, &n, DRAW_DIM, xstrdup("The arrows move the selection "
-	    "(k is taken: it terminates a session). Ctrl-C quits like q "
-	    "without asking: the running statement is cancelled and "
-	    "journaled."));
+	if (watch)
+		help_add(lines, &n, DRAW_DIM, xstrdup("q and Ctrl-C leave "
+		    "this watcher only; the run goes on with its driver."));
+	else
+		help_add(lines, &n, DRAW_DIM, xstrdup("The arrows move the "
+		    "selection (k is taken: it terminates a session). Ctrl-C "
+		    "quits like q without asking: the running statement is "
+		    "cancelled and journaled."));
 	return (n);
 }
 
@@ -120,12 +173,12 @@ help_free(struct help_line *lines, size_t n)
 }
 
 size_t
-screen_help_rows(int w)
+screen_help_rows(const struct keys_ctx *ctx, int w)
 {
 	struct help_line	*lines;
 	size_t			 n, i, rows = 0;
 
-	n = help_build(&lines);
+	n = help_build(ctx, &lines);
 	for (i = 0; i < n; i++)
 		rows += text_wrap(lines[i].text, w, 1, help_hang(&lines[i]),
 		    NULL, 0);
@@ -143,8 +196,8 @@ screen_help_draw(const struct draw_ctx *d)
 	int			 max;
 
 	draw_title(d);
-	n = help_build(&lines);
-	max = (int)screen_help_rows(w) - (bottom - 1);
+	n = help_build(d->k, &lines);
+	max = (int)screen_help_rows(d->k, w) - (bottom - 1);
 	skip = (size_t)(d->k->ui->help_scroll < max ? d->k->ui->help_scroll :
 	    (max > 0 ? max : 0));
 	for (i = 0; i < n && y < bottom; i++) {

@@ -1,0 +1,67 @@
+/*
+ * watchview: the engine's snapshot of a run driven elsewhere, rebuilt from
+ * the journal, so that `bellows watch` shows the same console as the
+ * driver without an engine of its own.
+ *
+ * Two inputs, in the order the watcher reads them: every event of the
+ * run, oldest first (watchview_event: the checklist's items, the last
+ * lock timeout, why the run stopped, whether the driver waits for a
+ * second sign-off), and the run as journal_load() returns it
+ * (watchview_update: run state, step rows, backfill counters, driver).
+ * The rate of a backfill comes from successive reads of its counters.
+ *
+ * Nothing here talks to the database: a test builds journal structs by
+ * hand.  What the journal does not hold (batch latencies, the throttle's
+ * reason, the exact key range) stays empty in the snapshot; the console
+ * shows a dash there.
+ *
+ * Who owns what: the watchview borrows the plan (which must outlive it);
+ * the snapshot and every string in it belong to the watchview and are
+ * valid until the next watchview_event, watchview_update or
+ * watchview_free.
+ */
+#ifndef BELLOWS_WATCHVIEW_H
+#define BELLOWS_WATCHVIEW_H
+
+#include <stdint.h>
+
+#include "engine.h"
+#include "journal.h"
+#include "plan.h"
+
+/* Who drives, as the watcher sees it. */
+struct watchview_driver {
+	const char	*operator;	/* NULL before any driver */
+	const char	*host;
+	const char	*since;		/* journal time (UTC ISO 8601) */
+	int		 backend_pid;	/* holds the run's lock; 0: nobody */
+	int		 connected;	/* someone holds the run's lock */
+	int		 gone;		/* nobody holds it and the run has not
+					   finished: the driver went away */
+};
+
+struct watchview;
+
+struct watchview	*watchview_new(const struct plan *);
+void			 watchview_free(struct watchview *);
+
+/* One event of the run, in journal order (ids increasing). */
+void	watchview_event(struct watchview *, const struct journal_event *);
+
+/*
+ * The run as just loaded.  NOW_MS is the caller's clock (the console's
+ * monotonic milliseconds): started_ms in the snapshot and the backfill
+ * rate are on it.  TABLE_ROWS is an estimate of the backfilled table's
+ * rows (the monitor's live tuples), -1 when unknown.
+ */
+void	watchview_update(struct watchview *, const struct journal_run *,
+	    int64_t now_ms, int64_t table_rows);
+
+const struct engine_snapshot	*watchview_snapshot(const struct watchview *);
+const struct watchview_driver	*watchview_driver(const struct watchview *);
+/* The phase whose second sign-off the driver waits for, or NULL. */
+const char	*watchview_waiting_phase(const struct watchview *);
+/* The run is done or rolled back: nothing more will happen. */
+int		 watchview_finished(const struct watchview *);
+
+#endif

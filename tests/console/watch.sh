@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# bellows watch as a console: a headless driver runs a plan in the
+# background, the watcher follows it in tmux (read-only), gives the second
+# sign-off with s, adds a note with n, and says DRIVER GONE when the driver
+# is killed.  The real binary against the scratch server of
+# tests/pg-harness; screens compared by content.  TAP output.
+set -u
+: "${BELLOWS:?BELLOWS must name the bellows binary}"
+command -v tmux >/dev/null || { echo "1..0 # SKIP tmux is not installed"; exit 0; }
+work=$(mktemp -d)
+sock=bellows-watch-$$
+tm() { tmux -L "$sock" "$@"; }
+# The tmux server (and every bellows in it) and the drivers go, whatever
+# happens.
+trap 'tm kill-server >/dev/null 2>&1; jobs -p | xargs -r kill -9 2>/dev/null; rm -rf "$work"' EXIT
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/tap.sh"
+notok_screen() { notok "$1"; echo "# screen:"; sed 's/^/#   |/' "$work/screen" 2>/dev/null; }
+
+screen() { tm capture-pane -p -t "$sess" >"$work/screen" 2>/dev/null; }
+# until the screen shows PATTERN (grep -E), SECONDS (default 10)
+shows_within() {
+	local i
+	for i in $(seq 1 $((${2:-10} * 10))); do
+		screen
+		grep -Eq -- "$1" "$work/screen" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+expect() { if shows_within "$2" "${3:-10}"; then ok "$1"; else notok_screen "$1"; fi; }
+lacks() { screen; if grep -Eq -- "$2" "$work/screen"; then notok_screen "$1"; else ok "$1"; fi; }
+keys() { tm send-keys -t "$sess" "$@"; }
+# watch SESSION NAME OPERATOR: bellows watch at 100x30 in tmux
+watch() {
+	sess=$1
+	tm new-session -d -s "$1" -x 100 -y 30 \
+	    "env LANG=C.UTF-8 PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' \
+	     '$BELLOWS' watch -d dbname=$db --operator $3 $2; echo \$? >'$work/exit.$1'; sleep 60"
+}
+
+db=t_console_watch
+psql -X -q -d postgres -c "CREATE DATABASE $db TEMPLATE bellows_template" >/dev/null
+q "CREATE TABLE orders (id bigint PRIMARY KEY, note text)" >/dev/null
+cat >"$work/pair.conf" <<'PLAN'
+name = "pair";
+require_second_signoff = [ "contract" ];
+phases = (
+  { name = "expand"; steps = (
+      { name = "add"; sql = "ALTER TABLE orders ADD COLUMN c int"; rollback = "ALTER TABLE orders DROP COLUMN c"; },
+      { name = "slow"; sql = "SELECT pg_sleep(2.5)"; rollback = "SELECT 1"; } ); },
+  { name = "contract"; steps = (
+      { name = "drop"; sql = "ALTER TABLE orders DROP COLUMN note"; } ); }
+);
+PLAN
+
+# One idle session keeps the tmux server up between the watchers.
+tm new-session -d -s keeper -x 80 -y 24 "sleep 600" || {
+	echo "Bail out! cannot start tmux"; exit 99; }
+
+echo "1..18"
+"$BELLOWS" run --no-tui --yes --operator alice -d "dbname=$db" "$work/pair.conf" \
+	</dev/null >"$work/driver.out" 2>&1 &
+driver=$!
+wait_for "$work/driver.out" "drives run" 50 || true
+watch w1 pair bob
+expect "the title names the driver and says read-only" \
+	"pair +driver alice since [0-9:]+ .*WATCHING \(read-only\)"
+expect "the plan's phases and steps are listed" "contract +destructive"
+expect "the running step shows with its SQL" "SQL +SELECT pg_sleep\(2.5\)"
+expect "the events arrive from the journal" "expand/add +done"
+expect "the driver's backend is in the sessions region, marked" \
+	"[0-9]+\* .*\(driver\) .*pg_sleep"
+lacks "keys that change the run are absent from the key bar" \
+	"Pause|Rollback|Cancel|Kill|Confirm"
+expect "the driver waits at contract for a second sign-off" \
+	"AWAITING SIGN-OFF" 15
+expect "s is offered" "s Second sign-off"
+
+# The driver's own name cannot co-sign.
+watch w2 pair alice
+expect "a watcher under the driver's name sees the wait" "AWAITING SIGN-OFF"
+keys s
+expect "s under the driver's name is refused" "refused: alice drives this run"
+keys q
+sleep 0.3
+check "q leaves the watcher (exit 0), the driver still waits" \
+	[ "$(cat "$work/exit.w2" 2>/dev/null)" = 0 -a -e /proc/$driver ]
+
+sess=w1
+keys n
+expect "n asks for a note" "Add a note"
+keys "checked the replicas" Enter
+expect "the note shows in the event log under bob's name" \
+	"note: bob: checked the replicas"
+keys s
+for _ in $(seq 1 100); do kill -0 $driver 2>/dev/null || break; sleep 0.1; done
+wait $driver; rc=$?
+check "after s the driver goes on and finishes (exit 0)" [ "$rc" = 0 ]
+check "the second sign-off is journaled under bob" \
+	[ "$(q "SELECT count(*) FROM bellows.events WHERE run = 'pair' AND kind = 'second-signoff' AND operator = 'bob'")" = 1 ]
+expect "the watcher shows the run done" " DONE .*|every phase is done"
+
+# --- a driver killed mid-run: DRIVER GONE ----------------------------------
+sed -e 's/"pair"/"gone"/' -e 's/pg_sleep(2.5)/pg_sleep(30)/' \
+    -e 's/COLUMN c/COLUMN d/g' "$work/pair.conf" >"$work/gone.conf"
+"$BELLOWS" run --no-tui --yes --operator alice -d "dbname=$db" "$work/gone.conf" \
+	</dev/null >"$work/driver2.out" 2>&1 &
+driver=$!
+wait_for "$work/driver2.out" "expand/slow start" 50 || true
+watch w3 gone bob
+shows_within "driver alice" 10 || true
+check "the second driver is running its slow step" kill -0 $driver
+kill -9 $driver
+wait $driver 2>/dev/null
+# The killed client's backend goes when the server notices.
+expect "a killed driver shows as DRIVER GONE" "DRIVER GONE" 15
+keys q
