@@ -11,30 +11,8 @@ sock=bellows-console-$$
 tm() { tmux -L "$sock" "$@"; }
 # The tmux server (and every bellows in it) goes, whatever happens.
 trap 'tm kill-server >/dev/null 2>&1; rm -rf "$work"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() {
-	n=$((n + 1)); echo "not ok $n - $1"
-	echo "# screen:"; sed 's/^/#   |/' "$work/screen" 2>/dev/null
-}
-q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
-
-screen() { tm capture-pane -p -t "$sess" >"$work/screen" 2>/dev/null; }
-# wait_for PATTERN [SECONDS]: until the screen shows PATTERN (grep -E).
-wait_for() {
-	local i
-	for i in $(seq 1 $((${2:-10} * 10))); do
-		screen
-		grep -Eq -- "$1" "$work/screen" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-# expect NAME PATTERN [SECONDS]
-expect() { if wait_for "$2" "${3:-10}"; then ok "$1"; else notok "$1"; fi; }
-# shows NAME PATTERN: the screen as it is now
-shows() { screen; if grep -Eq -- "$2" "$work/screen"; then ok "$1"; else notok "$1"; fi; }
-keys() { tm send-keys -t "$sess" "$@"; }
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/tap.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/console/screen.sh"
 exited() { # exited CODE [SECONDS]
 	local i
 	for i in $(seq 1 $((${2:-10} * 10))); do
@@ -145,7 +123,7 @@ after=$(q "SELECT rows_done FROM bellows.steps WHERE run = 'orders-user-email' A
 if [ -n "$before" ] && [ "$before" = "$after" ] && [ "$before" -lt 4000 ]; then
 	ok "no batch runs while paused ($before rows)"
 else
-	notok "no batch runs while paused ($before then $after rows)"
+	notok_screen "no batch runs while paused ($before then $after rows)"
 fi
 keys p
 expect "p resumes" "resume: by alice" 5
@@ -161,7 +139,7 @@ expect "the right name runs the step; the next asks again" "destructive step 'va
 if [ "$(q "SELECT count(*) FROM pg_constraint WHERE conname = 'orders_user_email_nn'")" = 1 ]; then
 	ok "the constraint exists"
 else
-	notok "the constraint exists"
+	notok_screen "the constraint exists"
 fi
 keys Escape
 expect "Esc hides the question; the run screen says a question waits" "WAITING FOR YOU.*" 3
@@ -174,14 +152,14 @@ i3=$(grep -n "expand / add column: ALTER TABLE orders DROP COLUMN" "$work/screen
 if [ -n "$i1" ] && [ -n "$i2" ] && [ -n "$i3" ] && [ "$i1" -lt "$i2" ] && [ "$i2" -lt "$i3" ]; then
 	ok "in reverse order: the constraint, the index, the column"
 else
-	notok "in reverse order: the constraint, the index, the column"
+	notok_screen "in reverse order: the constraint, the index, the column"
 fi
 keys c
 expect "the rollback runs to the end" "ROLLED BACK" 15
 if [ "$(q "SELECT count(*) FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'user_email' AND NOT attisdropped")" = 0 ]; then
 	ok "the column is gone again"
 else
-	notok "the column is gone again"
+	notok_screen "the column is gone again"
 fi
 keys "?"
 expect "? shows the help with every key" "c/Enter +show the question"
@@ -191,7 +169,7 @@ if exited 0; then ok "q leaves a finished run: exit 0"; else notok "q leaves a f
 if [ "$(q "SELECT state FROM bellows.runs WHERE name = 'orders-user-email'")" = rolled_back ]; then
 	ok "the journal says rolled back"
 else
-	notok "the journal says rolled back"
+	notok_screen "the journal says rolled back"
 fi
 shows "the terminal is back, with the last events" "rolled-back: rollback complete"
 
@@ -203,7 +181,7 @@ shows "80x24: sessions, events and the key bar fit" "Sessions and locks"
 if grep -q "Events" "$work/screen" && grep -Eq "\? Help +q Quit" "$work/screen"; then
 	ok "80x24: the events and the whole key bar"; else notok "80x24: the events and the whole key bar"; fi
 if LC_ALL=C grep -q '[^ -~]' "$work/screen"; then
-	notok "no UTF-8 locale: ASCII only"
+	notok_screen "no UTF-8 locale: ASCII only"
 else
 	ok "no UTF-8 locale: ASCII only"
 fi
@@ -225,15 +203,15 @@ if exited 5; then ok "q quits"; else notok "q quits"; fi
 # --- 4: Ctrl-C mid-backfill cancels and journals ------------------------------
 newdb
 start 100 30 LANG=C.UTF-8
-wait_for "Checklist" >/dev/null
+shows_within "Checklist" >/dev/null
 keys s s
-wait_for "Confirm" >/dev/null
+shows_within "Confirm" >/dev/null
 keys c
-wait_for "Gate: confirm" 15 >/dev/null
+shows_within "Gate: confirm" 15 >/dev/null
 keys c
-wait_for "start phase 'backfill'" >/dev/null
+shows_within "start phase 'backfill'" >/dev/null
 keys c
-wait_for "rows/s" 10 >/dev/null
+shows_within "rows/s" 10 >/dev/null
 keys q
 expect "q while the backfill runs asks first" "Quit while a statement runs"
 keys n

@@ -14,22 +14,7 @@ tm() { tmux -L "$sock" "$@"; }
 # happens.
 trap 'tm kill-server >/dev/null 2>&1; jobs -p | xargs -r kill -9 2>/dev/null; rm -rf "$work"' EXIT
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/tap.sh"
-notok_screen() { notok "$1"; echo "# screen:"; sed 's/^/#   |/' "$work/screen" 2>/dev/null; }
-
-screen() { tm capture-pane -p -t "$sess" >"$work/screen" 2>/dev/null; }
-# until the screen shows PATTERN (grep -E), SECONDS (default 10)
-shows_within() {
-	local i
-	for i in $(seq 1 $((${2:-10} * 10))); do
-		screen
-		grep -Eq -- "$1" "$work/screen" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-expect() { if shows_within "$2" "${3:-10}"; then ok "$1"; else notok_screen "$1"; fi; }
-lacks() { screen; if grep -Eq -- "$2" "$work/screen"; then notok_screen "$1"; else ok "$1"; fi; }
-keys() { tm send-keys -t "$sess" "$@"; }
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/console/screen.sh"
 # watch SESSION NAME OPERATOR: bellows watch at 100x30 in tmux
 watch() {
 	sess=$1
