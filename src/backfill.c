@@ -645,11 +645,17 @@ backfill_reestimate(struct backfill *b, struct conn *mon, int64_t now)
 	if (b->estimate_at >= 0 && now < b->estimate_at && !b->need_position)
 		return;
 	b->estimate_at = now + BACKFILL_ESTIMATE_MS;
+	/* After a resume: keys before the cursor.  Integer keys take the
+	 * rows done as that count (their density then sizes what is left);
+	 * the planner's count would grow with the dead rows already left. */
 	if (b->need_position) {
 		b->need_position = 0;
-		n = backfill_explain_rows(mon, b->sql_keys_before, b->cursor);
-		if (n > b->keys_done)
-			b->keys_done = n;
+		if (!b->int_keys) {
+			n = backfill_explain_rows(mon, b->sql_keys_before,
+			    b->cursor);
+			if (n > b->keys_done)
+				b->keys_done = n;
+		}
 	}
 	if (b->int_keys && b->cursor != NULL &&
 	    backfill_int(b->cursor, &cur) && cur >= b->kmin) {

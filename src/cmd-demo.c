@@ -266,6 +266,14 @@ demo_exec(const struct cmd_entry *ce, int argc, char **argv)
 	    "orders\n(2 sessions, application_name 'demo-app').  Look around "
 	    "from another terminal:\n  %s\n\n", demo_clock() - start,
 	    demo_psql_command(d));
+	printf("bellows commands take:  -d \"%s\"\n", demo_conninfo(d));
+	if (keep) {
+		/* From here a crash or kill -9 leaves the server, so that the
+		 * run can be resumed against it. */
+		demo_keep_server(d);
+		printf("--keep: the server stays, even if bellows is killed; "
+		    "stop it with\n  %s\n", demo_stop_command(d));
+	}
 	printf("running the example plan %s\n", plan);
 	if (!a.yes)
 		printf("it asks you to sign off its checklist and to confirm "
@@ -281,8 +289,9 @@ demo_exec(const struct cmd_entry *ce, int argc, char **argv)
 		demo_traffic_stop(d);
 		printf("the server keeps running (--keep) in %s\n"
 		    "  connect: %s\n"
+		    "  bellows: -d \"%s\"\n"
 		    "  stop:    %s\n", demo_dir(d), demo_psql_command(d),
-		    demo_stop_command(d));
+		    demo_conninfo(d), demo_stop_command(d));
 		fflush(stdout);
 		demo_keep(d);
 	} else {

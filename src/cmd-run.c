@@ -197,7 +197,8 @@ run_answer_yes(struct engine *e, const struct engine_snapshot *s)
 	case ENGINE_Q_NONE:
 		return;
 	case ENGINE_Q_STOPPED:
-		engine_command(e, ENGINE_CMD_QUIT, NULL, &cause);
+		engine_command(e, ENGINE_CMD_QUIT, "the step stopped; --yes "
+		    "never retries or rolls back on the operator's behalf", &cause);
 		break;
 	case ENGINE_Q_TYPED:
 		engine_command(e, ENGINE_CMD_CONFIRM, s->expect, &cause);
@@ -226,7 +227,8 @@ run_loop(struct engine *e, int yes, int interactive)
 		if (run_signalled && !quit_sent) {
 			fprintf(stderr, "bellows: %s: stopping\n",
 			    strsignal(run_signalled));
-			engine_command(e, ENGINE_CMD_QUIT, NULL, &cause);
+			engine_command(e, ENGINE_CMD_QUIT, strsignal(run_signalled),
+			    &cause);
 			free(cause);
 			cause = NULL;
 			quit_sent = 1;
@@ -234,6 +236,21 @@ run_loop(struct engine *e, int yes, int interactive)
 		s = engine_snapshot(e);
 		if (engine_finished(e))
 			break;
+		/* A failing checklist item waits for the database or for an
+		 * override; with no terminal and no --yes nobody can give
+		 * one, so it is as much a question as a confirmation. */
+		if (!interactive && !yes && s->state == ENGINE_CHECKLIST &&
+		    s->question == ENGINE_Q_NONE && s->reason != NULL) {
+			fprintf(stderr, "bellows: %s and standard input is not a "
+			    "terminal to override it; fix it, or run on a "
+			    "terminal\n", s->reason);
+			engine_command(e, ENGINE_CMD_QUIT, "a checklist item fails "
+			    "and there is no terminal to override it", &cause);
+			free(cause);
+			cause = NULL;
+			linebuf_free(&lb);
+			return (CMD_EXIT_USAGE);
+		}
 		if (s->question != ENGINE_Q_NONE && s->question_id != asked) {
 			asked = s->question_id;
 			if (yes) {
@@ -245,7 +262,9 @@ run_loop(struct engine *e, int yes, int interactive)
 				    "answer and standard input is not a "
 				    "terminal; rerun with --yes to answer it:\n%s\n",
 				    s->prompt);
-				engine_command(e, ENGINE_CMD_QUIT, NULL, &cause);
+				engine_command(e, ENGINE_CMD_QUIT, "a question "
+				    "and no terminal to answer it (no --yes)",
+				    &cause);
 				free(cause);
 				cause = NULL;
 				while (!engine_finished(e)) {

@@ -1112,6 +1112,12 @@ demo_destroy(struct demo *d)
 }
 
 void
+demo_keep_server(struct demo *d)
+{
+	demo_disarm(d);
+}
+
+void
 demo_keep(struct demo *d)
 {
 	demo_traffic_stop(d);

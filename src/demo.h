@@ -63,6 +63,9 @@ void		 demo_destroy(struct demo *);
 /* Stop the traffic, leave the server and the directory, disarm the
  * watchdog, free. */
 void		 demo_keep(struct demo *);
+/* With --keep, from the moment the data is loaded: a bellows killed from
+ * then on leaves the server running (the watchdog stands down). */
+void		 demo_keep_server(struct demo *);
 
 /* Async-signal-safe: make the running step stop early (cancels the
  * statement in flight, stops a running initdb or pg_ctl). */

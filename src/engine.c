@@ -135,6 +135,7 @@ static void	engine_stop(struct engine *, const char *, ...)
 static void	engine_rollback_next(struct engine *);
 static void	engine_backfill_next(struct engine *);
 static int	engine_backfill_hook(struct engine *, PGresult *, char **);
+static void	engine_run_state(struct engine *, const char *);
 static void	engine_checklist_next(struct engine *);
 
 static int64_t
@@ -632,6 +633,7 @@ engine_finish(struct engine *e, enum engine_state st, const char *runstate,
 	e->state = st;
 	e->exit_code = code;
 	engine_answered(e);
+	engine_clear_blocker(e);
 	if (e->exec != NULL && conn_alive(e->exec) && !e->job_running &&
 	    journal_set_run_state(e->exec, e->plan->name, runstate, &cause) != 0)
 		free(cause);
@@ -747,7 +749,8 @@ engine_step_failed(struct engine *e, struct conn_error *err)
 	const struct plan_phase		*ph = &e->plan->phases[e->phase];
 	const struct engine_stepinfo	*si = &e->info[e->phase][e->step];
 	char				*m, *cause = NULL, *q, *sql;
-	int				 retries = e->plan->retries;
+	/* retries: attempts after the first (bellows-plan(5)). */
+	int				 attempts = e->plan->retries + 1;
 	int64_t				 wait;
 
 	if (!e->rolling_back && si->index_name != NULL &&
@@ -803,10 +806,10 @@ engine_step_failed(struct engine *e, struct conn_error *err)
 	m = conn_error_format(err);
 	if (conn_error_is(err, CONN_LOCK_TIMEOUT)) {
 		engine_event(e, "lock-timeout", "attempt %d of %d gave up after "
-		    "lock_timeout %ldms; blocked by %s", e->attempts, retries,
+		    "lock_timeout %ldms; blocked by %s", e->attempts, attempts,
 		    e->plan->lock_timeout_ms, e->blocker != NULL ? e->blocker :
 		    "a session that was gone before it could be seen");
-		if (e->attempts < retries) {
+		if (e->attempts < attempts) {
 			/* Still the step's own business: not failed yet. */
 			e->snap.step_state[e->phase][e->step] =
 			    ENGINE_STEP_RUNNING;
@@ -820,8 +823,9 @@ engine_step_failed(struct engine *e, struct conn_error *err)
 			free(m);
 			return;
 		}
-		engine_stop(e, "gave up after %d attempts: could not take the "
+		engine_stop(e, "gave up after %d attempt%s: could not take the "
 		    "lock within %ldms; in the way: %s", e->attempts,
+		    e->attempts == 1 ? "" : "s",
 		    e->plan->lock_timeout_ms, e->blocker != NULL ? e->blocker :
 		    "unknown (the blocker had gone when sampled)");
 	} else if (conn_error_is(err, CONN_QUERY_CANCELED))
@@ -861,7 +865,7 @@ engine_run_step(struct engine *e)
 	}
 	e->snap.step_state[e->phase][e->step] = ENGINE_STEP_RUNNING;
 	engine_event(e, e->rolling_back ? "rollback-start" : "start",
-	    "attempt %d of %d: %s", e->attempts, e->plan->retries, sql);
+	    "attempt %d of %d: %s", e->attempts, e->plan->retries + 1, sql);
 	engine_job_reset(e);
 	if (e->rolling_back ? si->rb_autocommit : si->autocommit) {
 		/* Alone, in autocommit; the session's lock_timeout applies. */
@@ -1181,6 +1185,7 @@ engine_backfill_next(struct engine *e)
 		e->state = ENGINE_PAUSED;
 		engine_event(e, "paused", "between batches, %lld rows done",
 		    (long long)e->snap.rows_done);
+		engine_run_state(e, "paused");
 		return;
 	}
 	hold = backfill_throttle(e->bf, e->mon, &reason);
@@ -1529,11 +1534,27 @@ engine_phase_prompt(struct engine *e)
 	buf_init(&b);
 	buf_printf(&b, "%s phase '%s'", e->step > 0 ? "resume" : "start",
 	    ph->name);
-	if (ph->kind == PLAN_PHASE_BACKFILL)
+	if (ph->kind == PLAN_PHASE_BACKFILL) {
+		struct journal_step *js = journal_run_step(e->run,
+		    (int)e->phase, -1);
+
 		buf_printf(&b, ": backfill %s by %s in committed batches of "
-		    "%ld rows (row locks held for one batch at a time)",
-		    ph->backfill.table, ph->backfill.key, ph->backfill.batch_rows);
-	else {
+		    "about %ld rows:\n  UPDATE %s SET %s%s%s WHERE %s in the "
+		    "batch's range%s%s%s\n    takes ROW EXCLUSIVE on %s and "
+		    "locks the batch's rows until it commits (each batch its own "
+		    "transaction)", ph->backfill.table, ph->backfill.key,
+		    ph->backfill.batch_rows, ph->backfill.table, ph->backfill.set,
+		    ph->backfill.from != NULL ? " FROM " : "",
+		    ph->backfill.from != NULL ? ph->backfill.from : "",
+		    ph->backfill.key, ph->backfill.where != NULL ? " AND (" : "",
+		    ph->backfill.where != NULL ? ph->backfill.where : "",
+		    ph->backfill.where != NULL ? ")" : "", ph->backfill.table);
+		if (js != NULL && js->cursor != NULL &&
+		    strcmp(js->state, JOURNAL_ROLLED_BACK) != 0)
+			buf_printf(&b, "\nit resumes after key %s: %lld rows in "
+			    "%lld batches are already done", js->cursor,
+			    (long long)js->rows_done, (long long)js->batches);
+	} else {
 		buf_puts(&b, ":\n");
 		for (i = e->step; i < ph->nsteps; i++) {
 			buf_printf(&b, "  %s: %s%s\n", ph->steps[i].name,
@@ -1541,10 +1562,22 @@ engine_phase_prompt(struct engine *e)
 			    "  [irreversible]" : "");
 			engine_lock_lines(&b, ph->steps[i].sql);
 		}
-		buf_printf(&b, "each under lock_timeout %ldms, up to %d attempts",
-		    e->plan->lock_timeout_ms, e->plan->retries);
+		buf_printf(&b, "each under lock_timeout %ldms, up to %d "
+		    "attempt%s", e->plan->lock_timeout_ms, e->plan->retries + 1,
+		    e->plan->retries == 0 ? "" : "s");
 	}
 	return (buf_detach(&b));
+}
+
+/* The run's state in the journal, for status and watchers. */
+static void
+engine_run_state(struct engine *e, const char *state)
+{
+	char	*cause = NULL;
+
+	if (!e->job_running && conn_alive(e->exec) &&
+	    journal_set_run_state(e->exec, e->plan->name, state, &cause) != 0)
+		free(cause);
 }
 
 static void
@@ -1632,6 +1665,7 @@ engine_next(struct engine *e)
 		e->paused_from = ENGINE_RUNNING;
 		e->state = ENGINE_PAUSED;
 		engine_event(e, "paused", "before the next step");
+		engine_run_state(e, "paused");
 		return;
 	}
 	if (ph->second_signoff && !e->second_ok[e->phase] &&
@@ -1877,6 +1911,12 @@ engine_take_run(struct engine *e, char **cause)
 		engine_release(e);
 		return (CMD_EXIT_CONNECT);
 	}
+	/* Whatever the last driver left (interrupted, failed), the run is
+	 * driven again. */
+	if (journal_set_run_state(e->exec, e->plan->name, "running", cause) != 0) {
+		engine_release(e);
+		return (CMD_EXIT_CONNECT);
+	}
 	engine_load_states(e);
 	engine_resume_check(e);
 	return (CMD_EXIT_DONE);
@@ -1907,6 +1947,7 @@ engine_reconnect(struct engine *e)
 {
 	struct conn_error	 err = { 0 };
 	char			*cause = NULL, *m;
+	size_t			 phase, step;
 	int			 rc;
 
 	if (conn_reset(e->exec, &err) != 0) {
@@ -1926,7 +1967,13 @@ engine_reconnect(struct engine *e)
 	    conn_reset(e->mon, &err) != 0)
 		conn_error_clear(&err);
 	e->locked = 0;
+	phase = e->phase;
+	step = e->step;
 	rc = engine_take_run(e, &cause);
+	/* The journal was reloaded from the start; we were here, and this
+	 * phase was confirmed already. */
+	e->phase = phase;
+	e->step = step;
 	if (rc != CMD_EXIT_DONE) {
 		free(e->reason);
 		e->reason = cause;
@@ -2112,8 +2159,13 @@ engine_confirm(struct engine *e, const char *arg, char **cause)
 			    arg != NULL ? arg : "", e->expect);
 			return (-1);
 		}
-		engine_event(e, "typed-confirmation", "'%s' typed by %s%s",
-		    e->expect, e->o.operator, engine_by(e));
+		if (e->o.yes)
+			engine_event(e, "typed-confirmation", "'%s' given by "
+			    "--yes for %s (nobody typed it)", e->expect,
+			    e->o.operator);
+		else
+			engine_event(e, "typed-confirmation", "'%s' typed by %s",
+			    e->expect, e->o.operator);
 		engine_answered(e);
 		e->step_confirmed = 1;
 		engine_next(e);
@@ -2186,6 +2238,7 @@ engine_command(struct engine *e, enum engine_cmd cmd, const char *arg,
 		e->pause_requested = 0;
 		engine_event(e, "resume", "by %s", e->o.operator);
 		if (e->state == ENGINE_PAUSED) {
+			engine_run_state(e, "running");
 			if (e->phase < e->plan->nphases &&
 			    e->plan->phases[e->phase].kind == PLAN_PHASE_BACKFILL &&
 			    e->snap.step_state[e->phase][0] == ENGINE_STEP_RUNNING)
@@ -2233,6 +2286,11 @@ engine_command(struct engine *e, enum engine_cmd cmd, const char *arg,
 			*cause = xstrdup("a statement is running: cancel it first");
 			return (-1);
 		}
+		if (engine_finished(e) && e->state != ENGINE_STOPPED) {
+			*cause = xasprintf("the run has ended; 'bellows rollback "
+			    "%s' undoes it", e->plan->file);
+			return (-1);
+		}
 		engine_ask_rollback(e);
 		return (0);
 	case ENGINE_CMD_TERMINATE:
@@ -2270,9 +2328,12 @@ engine_command(struct engine *e, enum engine_cmd cmd, const char *arg,
 			e->cancel_at = engine_now(e) + 1000;
 			return (0);
 		}
-		engine_event(e, "interrupted", "stopped by %s at phase '%s'",
-		    e->o.operator, engine_phase_name(e) != NULL ?
-		    engine_phase_name(e) : "-");
+		if (arg != NULL)
+			engine_event(e, "interrupted", "%s", arg);
+		else
+			engine_event(e, "interrupted", "stopped by %s at phase "
+			    "'%s'", e->o.operator, engine_phase_name(e) != NULL ?
+			    engine_phase_name(e) : "-");
 		engine_finish(e, ENGINE_INTERRUPTED, "interrupted",
 		    e->state == ENGINE_STOPPED ? CMD_EXIT_FAILED :
 		    CMD_EXIT_INTERRUPTED);
@@ -2293,7 +2354,7 @@ engine_snapshot(struct engine *e)
 	s->step = e->step;
 	s->sql = e->job_running ? e->job.ops[e->job.next].sql : NULL;
 	s->attempt = e->attempts;
-	s->max_attempts = e->plan->retries;
+	s->max_attempts = e->plan->retries + 1;
 	s->blocker = e->blocker;
 	s->blocker_pids = e->blocker_pids;
 	s->nblocker_pids = e->nblocker_pids;

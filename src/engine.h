@@ -69,7 +69,8 @@ enum engine_cmd {
 	ENGINE_CMD_ROLLBACK,	/* undo completed steps in reverse */
 	ENGINE_CMD_TERMINATE,	/* arg: pid; pg_terminate_backend, journaled */
 	ENGINE_CMD_CANCEL_BACKEND, /* arg: pid; pg_cancel_backend, journaled */
-	ENGINE_CMD_QUIT		/* interrupt: cancel, journal, release */
+	ENGINE_CMD_QUIT		/* interrupt: cancel, journal, release; arg:
+				   why, for the journal (NULL: the operator) */
 };
 
 struct engine_event {

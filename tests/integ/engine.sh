@@ -95,7 +95,7 @@ bpid=$(q "SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2.5)%' AN
 run run --no-tui --yes "$work/add.conf"
 wait $blocker
 check "the step succeeds once the blocker commits" [ "$rc" = 0 ]
-check "the log shows lock timeouts and retries" grep -q "lock-timeout: attempt 1 of 30" "$work/out"
+check "the log shows lock timeouts and retries" grep -q "lock-timeout: attempt 1 of 31" "$work/out"
 check "the log names the blocking pid" grep -q "blocked by pid $bpid" "$work/out"
 check "the column exists" [ "$(q "SELECT count(*) FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'note'")" = 1 ]
 
@@ -107,8 +107,8 @@ blocker=$!
 sleep 0.5
 bpid=$(q "SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()")
 run run --no-tui --yes "$work/giveup.conf"
-check "after the retries the run stops with exit 1" [ "$rc" = 1 ]
-check "the final message names the blocker" grep -q "gave up after 2 attempts.*pid $bpid" "$work/out"
+check "after the retries (3 attempts for retries = 2) the run stops with exit 1" [ "$rc" = 1 ]
+check "the final message names the blocker" grep -q "gave up after 3 attempts.*pid $bpid" "$work/out"
 q "SELECT pg_terminate_backend($bpid)" >/dev/null; wait $blocker 2>/dev/null
 
 # --- 4: a failed CREATE INDEX CONCURRENTLY leaves no invalid index -------
