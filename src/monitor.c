@@ -1111,6 +1111,30 @@ monitor_got_tables(struct monitor *m, PGresult *res)
 	}
 }
 
+/*
+ * After a lost connection: the engine resets the monitor connection when
+ * it reconnects (conn_reset, same struct conn); then the view comes back
+ * to life, every refresh due at once.  1 when the connection is usable.
+ */
+static int
+monitor_recover(struct monitor *m)
+{
+	int64_t	now;
+	int	t;
+
+	if (!conn_alive(m->c) || conn_busy(m->c))
+		return (0);
+	m->view.lost = 0;
+	free(m->lost_note);
+	m->lost_note = NULL;
+	m->inflight = -1;
+	now = monitor_now(m);
+	for (t = 0; t < MONITOR_NTASKS; t++)
+		m->due[t] = now;
+	monitor_notes(m);
+	return (1);
+}
+
 static void
 monitor_lost(struct monitor *m, struct conn_error *err)
 {
@@ -1239,7 +1263,7 @@ monitor_advance(struct monitor *m)
 	int64_t			 now;
 	int			 t, next, rc;
 
-	if (m->view.lost)
+	if (m->view.lost && !monitor_recover(m))
 		return;
 	if (m->inflight != -1) {
 		/* conn_poll only reads what has arrived. */
@@ -1287,8 +1311,11 @@ monitor_pollfd(struct monitor *m, int *fd, int *timeout_ms)
 
 	*fd = -1;
 	*timeout_ms = -1;
-	if (m->view.lost)
+	if (m->view.lost) {
+		/* Look again now and then: the connection may come back. */
+		*timeout_ms = 1000;
 		return;
+	}
 	*fd = conn_socket(m->c);
 	if (m->inflight != -1) {
 		/*

@@ -1088,6 +1088,19 @@ test_monitor_view_survives_losing_its_connection(void **state)
 	monitor_refresh(mon);
 	assert_true(v->lost);
 
+	/* The engine resets the connection when it reconnects: the view
+	 * comes back, note gone, sessions read again. */
+	{
+		struct conn_error	e2 = { 0 };
+
+		assert_int_equal(conn_reset(m, &e2), 0);
+	}
+	monitor_advance(mon);
+	assert_false(v->lost);
+	assert_null(view_note(v, "monitor connection lost"));
+	pump_until(mon, has_tables, NULL, "the view after the reset");
+	assert_true(v->nsessions >= 1);
+
 	pgtest_exec(admin, "ROLLBACK");
 	monitor_free(mon);
 	conn_close(m);
