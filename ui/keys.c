@@ -556,6 +556,15 @@ key_help_move(struct keys_ctx *ctx, int key)
 }
 
 static int
+key_dialog_scroll(struct keys_ctx *ctx, int key)
+{
+	/* The dialog clamps the far end when it draws. */
+	ctx->ui->dialog_scroll = (int)keys_clamp((long)ctx->ui->dialog_scroll +
+	    keys_delta(ctx, key, 1000), 1000);
+	return (KEYS_REDRAW);
+}
+
+static int
 keys_quit_send(struct keys_ctx *ctx)
 {
 	struct ui	*ui = ctx->ui;
@@ -867,6 +876,14 @@ const struct keys_entry keys_table[] = {
 	/* Text fields. */
 	{ KEYS_FN(KEY_BACKSPACE), S_TYPED | S_OVERRIDE, key_erase, NULL,
 	  NULL, NULL, NULL, NULL },
+	{ KEYS_FN(KEY_UP), S_QUESTION | S_TYPED, key_dialog_scroll, NULL, NULL,
+	  "scroll a question longer than its box", NULL, NULL },
+	{ KEYS_FN(KEY_DOWN), S_QUESTION | S_TYPED, key_dialog_scroll, NULL, NULL,
+	  NULL, NULL, NULL },
+	{ KEYS_FN(KEY_PPAGE), S_QUESTION | S_TYPED, key_dialog_scroll, NULL,
+	  NULL, NULL, NULL, NULL },
+	{ KEYS_FN(KEY_NPAGE), S_QUESTION | S_TYPED, key_dialog_scroll, NULL,
+	  NULL, NULL, NULL, NULL },
 	{ 127, S_TYPED | S_OVERRIDE, key_erase, NULL, NULL, NULL, NULL, NULL },
 	{ 8, S_TYPED | S_OVERRIDE, key_erase, NULL, NULL, NULL, NULL, NULL },
 	{ KEYS_CTRL('u'), S_TYPED | S_OVERRIDE, key_erase_all, NULL, NULL,
@@ -1038,6 +1055,10 @@ keys_sync(struct keys_ctx *ctx, int blocker_pid)
 	}
 	if (ui->check_sel >= ctx->plan->nchecklist)
 		ui->check_sel = 0;
+	if (s->question_id != ui->dialog_qid) {
+		ui->dialog_qid = s->question_id;
+		ui->dialog_scroll = 0;
+	}
 	if (!s->in_checklist && ui->focus == UI_FOCUS_CHECKLIST)
 		ui->focus = UI_FOCUS_LOCKS;
 	/* An item that clears while its reason is typed: the engine says so

@@ -82,6 +82,9 @@ struct ui {
 	int			 help_scroll;
 	enum ui_dialog		 dialog;
 	enum ui_focus		 focus;
+	/* A question longer than its box scrolls (the draw clamps it). */
+	int			 dialog_scroll;
+	unsigned int		 dialog_qid;	/* the question it belongs to */
 
 	/* The engine question the operator hid with Esc (it stays asked;
 	 * c shows it again).  A different question shows itself. */

@@ -193,7 +193,7 @@ dialog_draw(const struct draw_ctx *d, const struct dialog_spec *sp)
 {
 	const struct layout_rect	*r = &d->l->dialog;
 	struct text_line		 ln[DIALOG_LINES];
-	size_t				 n, i, src;
+	size_t				 n, i, src, first;
 	int				 w, y, rows;
 
 	if (r->h < 4)
@@ -205,7 +205,15 @@ dialog_draw(const struct draw_ctx *d, const struct dialog_spec *sp)
 	draw_box(d, r, sp->title, sp->ts);
 	rows = r->h - 4 - sp->input;
 	y = r->y + 1;
-	for (i = 0; i < n && (int)i < rows; i++) {
+	/* Longer than the box: Up/Down scroll it (see keys.c), and the
+	 * first and last rows say what is above and below. */
+	first = 0;
+	if ((int)n > rows && rows > 2) {
+		first = (size_t)d->k->ui->dialog_scroll;
+		if (first > n - (size_t)rows + 1)
+			first = n - (size_t)rows + 1;
+	}
+	for (i = first; i < n && (int)(i - first) < rows; i++) {
 		/* A wrapped continuation keeps its source line's style. */
 		src = ln[i].off;
 		while (src > 0 && sp->text[src - 1] != '\n')
@@ -215,10 +223,22 @@ dialog_draw(const struct draw_ctx *d, const struct dialog_spec *sp)
 		    dialog_line_style(sp->text + src, strcspn(sp->text + src,
 		    "\n"), src == 0) : (src == 0 ? DRAW_HEADER : DRAW_NORMAL));
 	}
-	if ((int)n > rows && rows > 0)
+	if (first > 0) {
+		draw_fill(r->y + 1, r->x + 2, w, DRAW_NORMAL);
+		draw_printf(d, r->y + 1, r->x + 2, w, DRAW_DIM, "... %zu "
+		    "line%s above (Up)", first + 1, first == 0 ? "" : "s");
+	}
+	if ((int)n > rows && rows > 0 && first + (size_t)rows < n) {
+		draw_fill(y - 1, r->x + 2, w, DRAW_NORMAL);
 		draw_printf(d, y - 1, r->x + 2, w, DRAW_DIM, "... %zu more "
-		    "lines: a taller terminal shows them", n - (size_t)rows + 1);
-	draw_text(d, r->y + r->h - 2, r->x + 2, w, sp->hint, DRAW_DIM);
+		    "line%s below (Down)", n - first - (size_t)rows + 1,
+		    n - first - (size_t)rows == 0 ? "" : "s");
+	}
+	if ((int)n > rows && rows > 2)
+		draw_printf(d, r->y + r->h - 2, r->x + 2, w, DRAW_DIM,
+		    "%s   Up/Down scroll", sp->hint);
+	else
+		draw_text(d, r->y + r->h - 2, r->x + 2, w, sp->hint, DRAW_DIM);
 	return (r->y + r->h - 3 - sp->input);
 }
 

@@ -262,6 +262,27 @@ test_confirm_answers_the_question_on_screen(void **state)
 }
 
 static void
+test_arrows_scroll_a_long_question_and_a_new_one_starts_at_the_top(void **state)
+{
+	struct world	*w = *state;
+
+	asking(w, ENGINE_Q_CONFIRM, "start phase 'contract': ...");
+	w->snap.question_id = 7;
+	keys_sync(&w->ctx, 0);
+	assert_int_equal(keys_dispatch(&w->ctx, KEYS_FN(KEY_DOWN)),
+	    KEYS_REDRAW);
+	keys_dispatch(&w->ctx, KEYS_FN(KEY_DOWN));
+	assert_int_equal(w->ui.dialog_scroll, 2);
+	keys_dispatch(&w->ctx, KEYS_FN(KEY_UP));
+	assert_int_equal(w->ui.dialog_scroll, 1);
+	/* Scrolling sends nothing to the engine. */
+	assert_int_equal(w->fake.n, 0);
+	w->snap.question_id = 8;
+	keys_sync(&w->ctx, 0);
+	assert_int_equal(w->ui.dialog_scroll, 0);
+}
+
+static void
 test_esc_hides_the_question_and_c_shows_it_again(void **state)
 {
 	struct world	*w = *state;
@@ -671,6 +692,7 @@ main(void)
 		T(test_override_is_only_for_a_failing_automatic_item),
 		T(test_esc_leaves_the_override_dialog_without_sending),
 		T(test_confirm_answers_the_question_on_screen),
+		T(test_arrows_scroll_a_long_question_and_a_new_one_starts_at_the_top),
 		T(test_esc_hides_the_question_and_c_shows_it_again),
 		T(test_a_new_question_shows_itself_after_a_hidden_one),
 		T(test_typed_confirmation_sends_what_was_typed),
