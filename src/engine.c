@@ -312,8 +312,11 @@ engine_check_sql(const struct plan *plan, const struct plan_step *st,
 	for (i = 0; i < s->nstmts; i++) {
 		plan_pos_at(pos, sql, s->stmts[i].off, &line, &col);
 		if (s->stmts[i].error != NULL) {
-			*cause = xasprintf("%s:%d:%d: step '%s': %s", plan->file,
-			    line, col, st->name, s->stmts[i].error);
+			/* Where the parser stopped, as lint says it. */
+			plan_pos_at(pos, sql, s->stmts[i].error_off, &line, &col);
+			*cause = xasprintf("%s:%d:%d: step '%s': %s (bellows lint "
+			    "lists every error)", plan->file, line, col, st->name,
+			    s->stmts[i].error);
 			rc = -1;
 			break;
 		}
