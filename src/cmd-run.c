@@ -465,7 +465,10 @@ cmd_run_plan(const struct cmd_run_args *a)
 		free(cause);
 	} else if (con != NULL) {
 		/* console: the TUI branch (issue 6). */
-		view = monitor_new(mon, plan, conn_backend_pid(exec), NULL);
+		struct monitor_options	mo = { 0 };
+
+		monitor_options_from(&mo, &defaults);
+		view = monitor_new(mon, plan, conn_backend_pid(exec), &mo);
 		rc = console_run(con, e, view);
 		monitor_free(view);
 		if (rc == -1) {

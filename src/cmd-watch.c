@@ -517,9 +517,18 @@ watch_console(struct watch *w, const struct plan *file_plan,
 		console_log(t.con, time(NULL), NULL, NULL, "monitor", m);
 		free(m);
 		conn_error_clear(&err);
-	} else
+	} else {
+		struct plan_defaults	d = { 0 };
+		struct monitor_options	mo = { 0 };
+		char			*conf_cause = NULL;
+
+		/* A bad bellows.conf only costs the watcher its periods. */
+		if (plan_defaults_load(&d, &conf_cause) != 0)
+			free(conf_cause);
+		monitor_options_from(&mo, &d);
 		t.mon = monitor_new(mc, t.plan, watchview_driver(t.wv)->
-		    backend_pid, NULL);
+		    backend_pid, &mo);
+	}
 
 	memset(&src, 0, sizeof src);
 	src.arg = &t;

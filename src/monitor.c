@@ -838,6 +838,15 @@ monitor_link(struct monitor *m)
 	}
 }
 
+void
+monitor_options_from(struct monitor_options *o, const struct plan_defaults *d)
+{
+	if (d->refresh_sessions_ms > 0)
+		o->sessions_ms = d->refresh_sessions_ms;
+	if (d->refresh_locks_ms > 0)
+		o->locks_ms = d->refresh_locks_ms;
+}
+
 struct monitor *
 monitor_new(struct conn *c, const struct plan *plan, int exec_pid,
     const struct monitor_options *o)

@@ -238,6 +238,11 @@ struct monitor_options {
 
 struct monitor;
 
+/* The refresh periods of bellows.conf (refresh_sessions, refresh_locks)
+ * into O; unset ones keep O's. */
+void		 monitor_options_from(struct monitor_options *o,
+		    const struct plan_defaults *d);
+
 /* C is borrowed (the monitor connection); PLAN gives the tables to watch.
  * EXEC_PID is the executor's backend (0: none). */
 struct monitor	*monitor_new(struct conn *c, const struct plan *plan,

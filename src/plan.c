@@ -70,7 +70,8 @@ static const char *const plan_check_keys[] = {
 };
 static const char *const plan_defaults_keys[] = {
 	"lock_timeout", "retries", "statement_timeout", "target_batch_ms",
-	"batch_rows", "max_replica_lag", "max_blocked_ms", NULL
+	"batch_rows", "max_replica_lag", "max_blocked_ms", "refresh_sessions",
+	"refresh_locks", NULL
 };
 
 /* The kinds a phase may hold, in the order that decides its kind when an
@@ -1902,6 +1903,10 @@ plan_defaults_read(struct plan_defaults *d, const char *path, char **cause)
 		    &d->max_replica_lag_ms);
 		plan_get_duration(&ctx, root, "", "max_blocked_ms", 1, 0,
 		    &d->max_blocked_ms);
+		plan_get_duration(&ctx, root, "", "refresh_sessions", 0, 1,
+		    &d->refresh_sessions_ms);
+		plan_get_duration(&ctx, root, "", "refresh_locks", 0, 1,
+		    &d->refresh_locks_ms);
 	}
 	config_destroy(&cfg);
 	free(dir);

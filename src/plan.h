@@ -150,6 +150,9 @@ struct plan_defaults {
 	long	batch_rows;
 	long	max_replica_lag_ms;
 	long	max_blocked_ms;
+	/* The console's monitor: how often sessions and locks are read. */
+	long	refresh_sessions_ms;
+	long	refresh_locks_ms;
 };
 
 /* Read the system and user bellows.conf into D (missing files are fine; a

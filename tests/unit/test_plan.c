@@ -1078,7 +1078,8 @@ test_defaults_later_file_overrides_earlier_keys_only(void **state)
 	write_file("system.conf", "lock_timeout = \"5s\";\nretries = 3;\n"
 	    "batch_rows = 500;\nmax_replica_lag = \"30s\";\n");
 	write_file("user.conf", "retries = 7;\nstatement_timeout = \"1min\";\n"
-	    "target_batch_ms = 250;\nmax_blocked_ms = \"2s\";\n");
+	    "target_batch_ms = 250;\nmax_blocked_ms = \"2s\";\n"
+	    "refresh_sessions = \"500ms\";\nrefresh_locks = \"5s\";\n");
 	memset(&d, 0, sizeof d);
 	assert_int_equal(plan_defaults_read(&d, "system.conf", &cause), 0);
 	assert_int_equal(plan_defaults_read(&d, "user.conf", &cause), 0);
@@ -1090,6 +1091,8 @@ test_defaults_later_file_overrides_earlier_keys_only(void **state)
 	assert_int_equal(d.target_batch_ms, 250);
 	assert_int_equal(d.max_replica_lag_ms, 30000);
 	assert_int_equal(d.max_blocked_ms, 2000);
+	assert_int_equal(d.refresh_sessions_ms, 500);
+	assert_int_equal(d.refresh_locks_ms, 5000);
 }
 
 static void
@@ -1127,7 +1130,8 @@ test_defaults_unknown_key_and_bad_value_name_file_and_line(void **state)
 	    "bad.conf:4: batch_rows: expected an integer, got a string\n"
 	    "bad.conf:5: unknown key 'name' (known keys: lock_timeout, "
 	    "retries, statement_timeout, target_batch_ms, batch_rows, "
-	    "max_replica_lag, max_blocked_ms)");
+	    "max_replica_lag, max_blocked_ms, refresh_sessions, "
+	    "refresh_locks)");
 	free(cause);
 
 	write_file("bad.conf", "retries = ;\n");
