@@ -168,6 +168,51 @@ watch_current_phase(struct watch *w, char **cause)
 	return (phase);
 }
 
+/*
+ * Whether the driver waits for a second sign-off of PHASE from someone
+ * other than itself: its latest word on that phase in the journal is
+ * "awaiting-second-signoff", not yet "second-signoff-seen".  Says why
+ * not, on stdout, when it does not.
+ */
+static int
+watch_awaiting(struct watch *w, const char *phase)
+{
+	struct journal_run	*run;
+	const struct journal_event *ev;
+	char			*cause = NULL;
+	size_t			 i;
+	int			 waiting = 0;
+
+	if (journal_load(w->c, w->name, 200, &run, &cause) != 1) {
+		printf("bellows watch: %s\n", cause != NULL ? cause :
+		    "the run is gone");
+		free(cause);
+		return (0);
+	}
+	for (i = run->nevents; i-- > 0;) {
+		ev = &run->events[i];
+		if (ev->phase == NULL || strcmp(ev->phase, phase) != 0)
+			continue;
+		if (strcmp(ev->kind, "second-signoff-seen") == 0)
+			break;
+		if (strcmp(ev->kind, "awaiting-second-signoff") == 0) {
+			waiting = 1;
+			break;
+		}
+	}
+	if (!waiting)
+		printf("bellows watch: the driver is not waiting for a second "
+		    "sign-off of phase '%s'\n", phase);
+	else if (run->driver.operator != NULL &&
+	    strcmp(run->driver.operator, w->operator) == 0) {
+		printf("bellows watch: %s drives the run: a second sign-off "
+		    "needs another operator (--operator)\n", w->operator);
+		waiting = 0;
+	}
+	journal_run_free(run);
+	return (waiting);
+}
+
 static void
 watch_line(struct watch *w, char *line, int *quit)
 {
@@ -192,6 +237,10 @@ watch_line(struct watch *w, char *line, int *quit)
 		else if ((phase = watch_current_phase(w, &cause)) == NULL) {
 			printf("bellows watch: %s\n", cause);
 			free(cause);
+			return;
+		}
+		if (!watch_awaiting(w, phase)) {
+			free(phase);
 			return;
 		}
 		rc = journal_event(w->c, w->name, w->operator, phase, NULL,

@@ -25,7 +25,7 @@ phases = (
 );
 PLAN
 
-echo "1..9"
+echo "1..11"
 "$BELLOWS" run --no-tui --yes --operator alice -d "dbname=$db" "$work/pair.conf" \
 	</dev/null >"$work/driver.out" 2>&1 &
 driver=$!
@@ -36,6 +36,12 @@ watcher=$!
 exec 3>"$work/in"
 
 check "the watcher names the driver" wait_for "$work/watch.out" "driven by alice"
+# Too early: the driver is not waiting for anyone yet.
+echo "signoff contract" >&3
+check "a sign-off nobody waits for is refused" \
+	wait_for "$work/watch.out" "not waiting for a second sign-off of phase 'contract'"
+check "and not journaled" \
+	[ "$(q "SELECT count(*) FROM bellows.events WHERE run = 'pair' AND kind = 'second-signoff'")" = 0 ]
 # The watcher follows within a second: the slow step's end reaches it.
 wait_for "$work/driver.out" "expand/slow done" 50
 t0=$(date +%s%N)
