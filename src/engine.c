@@ -67,6 +67,7 @@ struct engine_job {
 
 struct engine_pending {
 	char	*phase, *step, *kind, *detail;
+	char	 at[64];	/* when it happened (UTC), for the journal */
 };
 
 struct engine {
@@ -208,8 +209,9 @@ engine_flush(struct engine *e)
 		return;
 	for (i = 0; i < e->npending; i++) {
 		p = &e->pending[i];
-		if (journal_event(e->exec, e->plan->name, e->o.operator,
-		    p->phase, p->step, p->kind, p->detail, &cause) != 0) {
+		if (journal_event_at(e->exec, e->plan->name, e->o.operator,
+		    p->phase, p->step, p->kind, p->detail, p->at,
+		    &cause) != 0) {
 			fprintf(stderr, "bellows: journal: %s\n", cause);
 			free(cause);
 			cause = NULL;
@@ -244,6 +246,18 @@ engine_vevent(struct engine *e, int run_level, const char *kind,
 	p->step = ev.step != NULL ? xstrdup(ev.step) : NULL;
 	p->kind = xstrdup(kind);
 	p->detail = detail;
+	{
+		/* The wall clock now: the event may reach the journal only
+		 * after a reconnect. */
+		struct timespec	ts;
+		struct tm	tm;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		snprintf(p->at, sizeof p->at, "%04d-%02d-%02dT%02d:%02d:%02d."
+		    "%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		    tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	}
 	if (e->o.on_event != NULL)
 		e->o.on_event(e->o.event_arg, &ev);
 	engine_flush(e);

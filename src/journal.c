@@ -377,19 +377,29 @@ journal_write(struct conn *c, const char *sql, int nparams,
 }
 
 static int
+journal_event_at_err(struct conn *c, const char *name, const char *operator,
+    const char *phase, const char *step, const char *kind, const char *detail,
+    const char *at, struct conn_error *err)
+{
+	const char	*params[7] = {
+		name, operator, phase, step, kind, detail, at
+	};
+
+	if (journal_write(c, "INSERT INTO bellows.events (run, operator, phase,"
+	    " step, kind, detail, at) VALUES ($1, $2, $3, $4, $5, $6,"
+	    " coalesce($7::timestamptz, clock_timestamp()))", 7, params,
+	    err) < 0)
+		return (-1);
+	return (0);
+}
+
+static int
 journal_event_err(struct conn *c, const char *name, const char *operator,
     const char *phase, const char *step, const char *kind, const char *detail,
     struct conn_error *err)
 {
-	const char	*params[6] = {
-		name, operator, phase, step, kind, detail
-	};
-
-	if (journal_write(c, "INSERT INTO bellows.events (run, operator, phase,"
-	    " step, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)", 6, params,
-	    err) < 0)
-		return (-1);
-	return (0);
+	return (journal_event_at_err(c, name, operator, phase, step, kind,
+	    detail, NULL, err));
 }
 
 int
@@ -397,10 +407,19 @@ journal_event(struct conn *c, const char *name, const char *operator,
     const char *phase, const char *step, const char *kind, const char *detail,
     char **cause)
 {
+	return (journal_event_at(c, name, operator, phase, step, kind, detail,
+	    NULL, cause));
+}
+
+int
+journal_event_at(struct conn *c, const char *name, const char *operator,
+    const char *phase, const char *step, const char *kind, const char *detail,
+    const char *at, char **cause)
+{
 	struct conn_error	err = { 0 };
 
-	if (journal_event_err(c, name, operator, phase, step, kind, detail,
-	    &err) != 0)
+	if (journal_event_at_err(c, name, operator, phase, step, kind, detail,
+	    at, &err) != 0)
 		return (journal_error(&err, cause, "journal: event"));
 	return (0);
 }

@@ -172,6 +172,11 @@ int	journal_backfill_advance(struct conn *, const char *name, int phase,
 int	journal_event(struct conn *, const char *name, const char *operator,
 	    const char *phase, const char *step, const char *kind,
 	    const char *detail, char **cause);
+/* The same for an event that happened at AT (ISO 8601, e.g. an event kept
+ * while the connection was down); NULL: now. */
+int	journal_event_at(struct conn *, const char *name, const char *operator,
+	    const char *phase, const char *step, const char *kind,
+	    const char *detail, const char *at, char **cause);
 
 /*
  * The read side, for status, watch and report.  Nothing here writes or

@@ -23,7 +23,7 @@ run() { # run ARGS...: bellows with stdin closed, output in $work/out, status in
 	rc=$?
 }
 
-echo "1..35"
+echo "1..36"
 
 # --- 1: the seed migration end to end -----------------------------------
 newdb 25000
@@ -244,3 +244,7 @@ check "while the server is down the driver retries with backoff" grep -q "reconn
 check "after the restart the run resumes and finishes (exit 0)" [ "$rc" = 0 ]
 check "the interrupted step ran twice, the others once" \
 	[ "$(q "SELECT string_agg(attempts::text, ',' ORDER BY step) FROM bellows.steps WHERE run = 'restart'")" = "1,2,1" ]
+# Written after the reconnect, they keep the times they happened at.
+span=$(q "SELECT coalesce(extract(epoch FROM max(at) - min(at)), 0) FROM bellows.events WHERE run = 'restart' AND kind IN ('connection-lost', 'reconnect-failed')")
+check "events kept while the server was down carry their own times (span ${span}s)" \
+	awk -v s="$span" 'BEGIN { exit !(s > 0.4) }'
