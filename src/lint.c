@@ -654,32 +654,27 @@ lint_is_volatile_name(const char *name)
 }
 
 /*
- * Walk an expression for a call of a known volatile function; returns its
- * name or NULL.  Generic: every Node field of the few expression kinds a
- * default can hold is visited through the protobuf descriptors, so casts,
- * operators, CASE and nested calls are all covered.
+ * Depth-first search of a parse tree through the protobuf descriptors:
+ * every message field is visited (in a oneof only the member that is set),
+ * so casts, operators, CASE and nested calls are all covered whatever the
+ * node kinds.  VISIT returns a string to stop with it, NULL to go on
+ * below; the first answer wins.  NULL when none.
  */
 static const char *
-lint_find_volatile(const ProtobufCMessage *m, int depth)
+lint_search(const ProtobufCMessage *m, int depth,
+    const char *(*visit)(const ProtobufCMessage *))
 {
 	const ProtobufCMessageDescriptor	*d;
 	const ProtobufCFieldDescriptor		*f;
-	const PgQuery__FuncCall			*fc;
-	const char				*name, *found;
+	const char				*found;
 	const void				*member;
 	size_t					 i, j, count;
 
 	if (m == NULL || depth > 64)
 		return (NULL);
+	if ((found = visit(m)) != NULL)
+		return (found);
 	d = m->descriptor;
-	if (d == &pg_query__func_call__descriptor) {
-		fc = (const PgQuery__FuncCall *)m;
-		if (fc->n_funcname > 0) {
-			name = lint_str(fc->funcname[fc->n_funcname - 1]);
-			if (name != NULL && lint_is_volatile_name(name))
-				return (name);
-		}
-	}
 	for (i = 0; i < d->n_fields; i++) {
 		f = &d->fields[i];
 		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
@@ -694,20 +689,43 @@ lint_find_volatile(const ProtobufCMessage *m, int depth)
 			count = *(const size_t *)((const char *)m +
 			    f->quantifier_offset);
 			for (j = 0; j < count; j++) {
-				found = lint_find_volatile(
+				found = lint_search(
 				    (*(ProtobufCMessage *const *const *)member)[j],
-				    depth + 1);
+				    depth + 1, visit);
 				if (found != NULL)
 					return (found);
 			}
 		} else {
-			found = lint_find_volatile(
-			    *(ProtobufCMessage *const *)member, depth + 1);
+			found = lint_search(*(ProtobufCMessage *const *)member,
+			    depth + 1, visit);
 			if (found != NULL)
 				return (found);
 		}
 	}
 	return (NULL);
+}
+
+/* A call of a known volatile function: its name. */
+static const char *
+lint_visit_volatile(const ProtobufCMessage *m)
+{
+	const PgQuery__FuncCall	*fc;
+	const char		*name;
+
+	if (m->descriptor != &pg_query__func_call__descriptor)
+		return (NULL);
+	fc = (const PgQuery__FuncCall *)m;
+	if (fc->n_funcname == 0)
+		return (NULL);
+	name = lint_str(fc->funcname[fc->n_funcname - 1]);
+	return (name != NULL && lint_is_volatile_name(name) ? name : NULL);
+}
+
+/* The name of a known volatile function an expression calls, or NULL. */
+static const char *
+lint_find_volatile(const ProtobufCMessage *m, int depth)
+{
+	return (lint_search(m, depth, lint_visit_volatile));
 }
 
 /* A default of NULL (possibly cast) is no default at all. */
@@ -749,53 +767,26 @@ lint_notnull_cols(const Node *e, void (*fn)(void *, const char *), void *arg)
 		fn(arg, lint_str(cr->fields[cr->n_fields - 1]));
 }
 
+/* A column reference: its (last) name. */
+static const char *
+lint_visit_column(const ProtobufCMessage *m)
+{
+	const PgQuery__ColumnRef	*cr;
+
+	if (m->descriptor != &pg_query__column_ref__descriptor)
+		return (NULL);
+	cr = (const PgQuery__ColumnRef *)m;
+	return (cr->n_fields > 0 ? lint_str(cr->fields[cr->n_fields - 1]) :
+	    "");
+}
+
 /* First column an expression mentions (for PostgreSQL's default names). */
 static const char *
 lint_first_column(const ProtobufCMessage *m, int depth)
 {
-	const ProtobufCMessageDescriptor	*d;
-	const ProtobufCFieldDescriptor		*f;
-	const PgQuery__ColumnRef		*cr;
-	const char				*found;
-	const void				*member;
-	size_t					 i, j, count;
+	const char	*col = lint_search(m, depth, lint_visit_column);
 
-	if (m == NULL || depth > 64)
-		return (NULL);
-	d = m->descriptor;
-	if (d == &pg_query__column_ref__descriptor) {
-		cr = (const PgQuery__ColumnRef *)m;
-		if (cr->n_fields > 0)
-			return (lint_str(cr->fields[cr->n_fields - 1]));
-		return (NULL);
-	}
-	for (i = 0; i < d->n_fields; i++) {
-		f = &d->fields[i];
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
-		    *(const uint32_t *)((const char *)m + f->quantifier_offset) !=
-		    f->id)
-			continue;
-		member = (const char *)m + f->offset;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			count = *(const size_t *)((const char *)m +
-			    f->quantifier_offset);
-			for (j = 0; j < count; j++) {
-				found = lint_first_column(
-				    (*(ProtobufCMessage *const *const *)member)[j],
-				    depth + 1);
-				if (found != NULL)
-					return (found);
-			}
-		} else {
-			found = lint_first_column(
-			    *(ProtobufCMessage *const *)member, depth + 1);
-			if (found != NULL)
-				return (found);
-		}
-	}
-	return (NULL);
+	return (col != NULL && *col != '\0' ? col : NULL);
 }
 
 /* "a_b" from a list of String nodes (constraint key columns). */
