@@ -87,47 +87,17 @@ cmd_report_render(struct conn *c, const struct journal_run *run, int json,
 static int
 cmd_report_exec(const struct cmd_entry *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "dbname", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const char *const formats[] = { "markdown", "json", NULL };
 	struct conn		*c;
 	struct journal_run	*run;
 	struct buf		 out;
-	const char		*conninfo = NULL;
-	int			 ch, json = 0, rc;
+	const char		*conninfo, *arg;
+	int			 json, rc;
 
-	while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			conninfo = optarg;
-			break;
-		case 'f':
-			if (strcmp(optarg, "markdown") == 0)
-				json = 0;
-			else if (strcmp(optarg, "json") == 0)
-				json = 1;
-			else
-				return (cmd_usage_error(self, "unknown format "
-				    "'%s' (markdown or json)", optarg));
-			break;
-		case 'h':
-			cmd_print_help(self);
-			return (CMD_EXIT_DONE);
-		default:
-			return (cmd_usage_error(self, "unknown option"));
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 1)
-		return (cmd_usage_error(self, "expected one run name or plan "
-		    "file"));
-
-	rc = cmd_open_run(self, argv[0], conninfo, "bellows:report",
-	    JOURNAL_ALL_EVENTS, &c, &run);
+	if ((rc = cmd_run_options(self, argc, argv, formats, &conninfo, &json,
+	    &arg)) != -1)
+		return (rc);
+	rc = cmd_open_run(self, arg, conninfo, "bellows:report", JOURNAL_ALL_EVENTS, &c, &run);
 	if (rc == CMD_EXIT_DONE) {
 		buf_init(&out);
 		cmd_report_render(c, run, json, &out);

@@ -89,47 +89,17 @@ const struct cmd_entry cmd_status_entry = {
 static int
 cmd_status_exec(const struct cmd_entry *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "dbname", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const char *const formats[] = { "text", "json", NULL };
 	struct conn		*c;
 	struct journal_run	*run;
 	struct buf		 out;
-	const char		*conninfo = NULL;
-	int			 ch, json = 0, rc;
+	const char		*conninfo, *arg;
+	int			 json, rc;
 
-	while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			conninfo = optarg;
-			break;
-		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				json = 0;
-			else if (strcmp(optarg, "json") == 0)
-				json = 1;
-			else
-				return (cmd_usage_error(self, "unknown format "
-				    "'%s' (text or json)", optarg));
-			break;
-		case 'h':
-			cmd_print_help(self);
-			return (CMD_EXIT_DONE);
-		default:
-			return (cmd_usage_error(self, "unknown option"));
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 1)
-		return (cmd_usage_error(self, "expected one run name or plan "
-		    "file"));
-
-	rc = cmd_open_run(self, argv[0], conninfo, "bellows:status",
-	    STATUS_EVENTS, &c, &run);
+	if ((rc = cmd_run_options(self, argc, argv, formats, &conninfo, &json,
+	    &arg)) != -1)
+		return (rc);
+	rc = cmd_open_run(self, arg, conninfo, "bellows:status", STATUS_EVENTS, &c, &run);
 	if (rc == CMD_EXIT_DONE) {
 		buf_init(&out);
 		if (json)

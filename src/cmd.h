@@ -57,6 +57,17 @@ int	cmd_run_plan(const struct cmd_run_args *);
  * ("bellows NAME: no run named X in database Y", the connection error
  * with its SQLSTATE, the plan's errors).  Never creates the journal.
  */
+/*
+ * The options of a command that reads one run (status, report): -d,
+ * --format=F with F one of FORMATS (NULL-terminated; the first is the
+ * default), --help, then one NAME|PLAN.  Returns -1 to go on, with
+ * *CONNINFO, *FORMAT (an index into FORMATS) and *ARG set; otherwise the
+ * exit code to return (help printed, or the usage error said).
+ */
+int	cmd_run_options(const struct cmd_entry *, int argc, char **argv,
+	    const char *const *formats, const char **conninfo, int *format,
+	    const char **arg);
+
 struct conn;
 struct journal_run;
 int	cmd_open_run(const struct cmd_entry *, const char *arg,

@@ -80,6 +80,56 @@ cmd_not_built(const struct cmd_entry *e, int argc, char **argv)
 }
 
 int
+cmd_run_options(const struct cmd_entry *e, int argc, char **argv,
+    const char *const *formats, const char **conninfo, int *format,
+    const char **arg)
+{
+	static const struct option longopts[] = {
+		{ "dbname", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct buf	b;
+	int		ch, i;
+
+	*conninfo = NULL;
+	*format = 0;
+	while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			*conninfo = optarg;
+			break;
+		case 'f':
+			for (i = 0; formats[i] != NULL; i++)
+				if (strcmp(optarg, formats[i]) == 0)
+					break;
+			if (formats[i] == NULL) {
+				buf_init(&b);
+				for (i = 0; formats[i] != NULL; i++)
+					buf_printf(&b, "%s%s", i > 0 ? " or " : "",
+					    formats[i]);
+				ch = cmd_usage_error(e, "unknown format '%s' (%s)",
+				    optarg, b.data);
+				buf_free(&b);
+				return (ch);
+			}
+			*format = i;
+			break;
+		case 'h':
+			cmd_print_help(e);
+			return (CMD_EXIT_DONE);
+		default:
+			return (cmd_usage_error(e, "unknown option"));
+		}
+	}
+	if (argc - optind != 1)
+		return (cmd_usage_error(e, "expected one run name or plan file"));
+	*arg = argv[optind];
+	return (-1);
+}
+
+int
 cmd_open_run(const struct cmd_entry *e, const char *arg, const char *conninfo,
     const char *app, int nevents, struct conn **c, struct journal_run **run)
 {
