@@ -10,8 +10,8 @@
 #include "util.h"
 
 #define BACKFILL_WINDOW		1024	/* batch durations kept for percentiles */
-#define BACKFILL_PROBES		4	/* first batches alternating the plans */
-#define BACKFILL_PREFER_NL	0.85	/* the planner's join must beat this */
+#define BACKFILL_PROBES		12	/* batches alternating the plans, after
+					 * a first (cold) one */
 #define BACKFILL_MAX_RETRIES	16	/* retryable failures in a row */
 #define BACKFILL_CHECK_MS	250	/* throttle queries at most this often */
 #define BACKFILL_ESTIMATE_MS	5000	/* re-estimate the keys left */
@@ -22,12 +22,6 @@
 					 * target_batch_ms ... */
 #define BACKFILL_GUARD_MIN_MS	1000	/* ... and at least this */
 #define BACKFILL_DISABLE_COST	1.0e9	/* the planner's disable_cost is 1e10 */
-
-/* The two plans a batch can run with. */
-enum backfill_variant {
-	BACKFILL_PLANNER = 0,	/* whatever the planner picks */
-	BACKFILL_NESTLOOP = 1	/* hash and merge joins disabled */
-};
 
 struct backfill {
 	const struct plan_backfill *bf;
@@ -67,11 +61,12 @@ struct backfill {
 	double		 cost[2];	/* ms per key, per variant; 0: unknown */
 
 	/* The plan.  nestloop_ok: the EXPLAIN allowed forcing; probes: batches
-	 * of the comparison done (-1 when decided); best: lowest cost per key
-	 * seen by each variant during the comparison. */
+	 * of the comparison done, the cold first one included (-1 when
+	 * decided); sample: cost per key of each variant's batches since. */
 	int		 nestloop_ok;
 	int		 probes;
-	double		 best[2];
+	double		 sample[2][BACKFILL_PROBES];
+	int		 nsample[2];
 	enum backfill_variant chosen;
 	enum backfill_variant variant;	/* of the batch in flight */
 	char		 plan_note[160];
@@ -573,6 +568,10 @@ backfill_estimate(struct backfill *b, struct conn *c, char **cause)
 		b->total_est = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	backfill_key_range(b, c);
+	/* Never analysed (reltuples -1, shown as 0): the key range, for
+	 * integer keys, until the first batches give their density. */
+	if (b->total_est <= 0 && b->int_keys)
+		b->total_est = b->kmax - b->kmin + 1;
 	backfill_plan_check(b, c);
 	return (0);
 }
@@ -929,35 +928,68 @@ backfill_upper(struct backfill *b)
 	return (b->upper);
 }
 
+static int
+backfill_dcmp(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+static double
+backfill_median(const double *v, int n)
+{
+	double	s[BACKFILL_PROBES];
+
+	if (n <= 0)
+		return (0);
+	memcpy(s, v, (size_t)n * sizeof *s);
+	qsort(s, (size_t)n, sizeof *s, backfill_dcmp);
+	return (n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0);
+}
+
+enum backfill_variant
+backfill_choose(const double *nl, int nnl, const double *pl, int npl,
+    double *nl_ms, double *pl_ms)
+{
+	*nl_ms = backfill_median(nl, nnl);
+	*pl_ms = backfill_median(pl, npl);
+	/* Medians: one batch slowed by a checkpoint, a vacuum or a cold
+	 * cache does not decide.  The planner's join must win clearly: at
+	 * small sizes it is often the same nested loop, and where it is not
+	 * (a merge or hash join reading the whole FROM table), its cost per
+	 * key grows with the table while the index lookups' does not. */
+	if (*pl_ms > 0 && *nl_ms > 0 && *pl_ms < BACKFILL_PREFER_NL * *nl_ms)
+		return (BACKFILL_PLANNER);
+	return (BACKFILL_NESTLOOP);
+}
+
 /* The comparison of the two plans: record, and decide after the last. */
 static void
 backfill_probe(struct backfill *b, double cost)
 {
-	double	nl, pl;
+	enum backfill_variant	 v = b->variant;
+	double			 nl, pl;
 
 	if (b->probes < 0)
 		return;
-	if (b->best[b->variant] <= 0 || cost < b->best[b->variant])
-		b->best[b->variant] = cost;
-	if (++b->probes < BACKFILL_PROBES)
+	/* The phase's first batch reads a cold cache: not a sample. */
+	if (b->probes++ > 0 && b->nsample[v] < BACKFILL_PROBES)
+		b->sample[v][b->nsample[v]++] = cost;
+	if (b->probes <= BACKFILL_PROBES)
 		return;
 	b->probes = -1;
-	nl = b->best[BACKFILL_NESTLOOP];
-	pl = b->best[BACKFILL_PLANNER];
-	/* Lowest cost per key of each (the first batch reads a cold cache);
-	 * the planner's choice must win clearly, since at these sizes it is
-	 * often the same nested loop and the difference is noise. */
-	if (pl > 0 && nl > 0 && pl < BACKFILL_PREFER_NL * nl) {
-		b->chosen = BACKFILL_PLANNER;
+	b->chosen = backfill_choose(b->sample[BACKFILL_NESTLOOP],
+	    b->nsample[BACKFILL_NESTLOOP], b->sample[BACKFILL_PLANNER],
+	    b->nsample[BACKFILL_PLANNER], &nl, &pl);
+	if (b->chosen == BACKFILL_PLANNER)
 		snprintf(b->plan_note, sizeof b->plan_note, "the planner's "
-		    "join: %.4f ms/key against %.4f with index nested loops",
-		    pl, nl);
-	} else {
-		b->chosen = BACKFILL_NESTLOOP;
+		    "join: %.4f ms/key against %.4f with index nested loops "
+		    "(medians)", pl, nl);
+	else
 		snprintf(b->plan_note, sizeof b->plan_note, "index nested "
-		    "loops: %.4f ms/key against %.4f with the planner's join",
-		    nl, pl);
-	}
+		    "loops: %.4f ms/key against %.4f with the planner's join "
+		    "(medians)", nl, pl);
 }
 
 /* The next batch's size from the cost per key learnt so far. */
@@ -1048,6 +1080,10 @@ backfill_batch_done(struct backfill *b, int64_t rows, int64_t elapsed_ms)
 	if (b->left_est >= 0)
 		b->left_est = b->left_est > keys ? b->left_est - keys : 0;
 	b->batches++;
+	/* The first batch gives the keys' density: estimate again at once
+	 * rather than show the planner's guess for the next 5 s. */
+	if (b->batches == 1)
+		b->estimate_at = -1;
 	b->fails = 0;
 	b->recent[b->recent_next] = elapsed_ms;
 	b->recent_next = (b->recent_next + 1) % BACKFILL_RECENT;

@@ -34,14 +34,17 @@
  * phase stops.
  *
  * The batch's plan: with a FROM, from about 10k keys the planner prefers
- * a hash join that reads every row of the FROM side in every batch, where
- * per-key index lookups cost a fraction (measured on the seed schema:
- * 0.35 against 0.8 of one big UPDATE's rows/s).  backfill_estimate
- * EXPLAINs a max_rows batch with hash and merge joins disabled; only when
- * that plan reaches every FROM relation through an index, as the inner
- * side of a nested loop, are the two plans measured against each other on
- * the first BACKFILL_PROBES batches (alternating), and the forced nested
- * loops kept unless the planner's choice was clearly faster per key.
+ * a hash or merge join that reads every row of the FROM side in every
+ * batch, where per-key index lookups cost a fraction (measured on the seed
+ * schema: 0.35 against 0.8 of one big UPDATE's rows/s; at 10M orders the
+ * planner picks a merge join over all of users_pkey from 5k keys).
+ * backfill_estimate EXPLAINs a max_rows batch with hash and merge joins
+ * disabled; only when that plan reaches every FROM relation through an
+ * index, as the inner side of a nested loop, are the two plans measured
+ * against each other on BACKFILL_PROBES batches (alternating, after the
+ * first, whose cold cache says nothing), and the forced nested loops kept
+ * unless the planner's choice was clearly faster per key at the median
+ * (backfill_choose: one batch slowed by a checkpoint does not decide).
  * Without a usable index the planner's choice is never overridden.
  *
  * Every batch runs under SET LOCAL statement_timeout: the plan's
@@ -175,5 +178,20 @@ void		 backfill_progress(struct backfill *, struct backfill_progress *);
  * as an inner side, and needed no disabled node.  For tests. */
 int		 backfill_nestloop_safe(const char *explain_json,
 		    const char *relname);
+
+/* The two plans a batch can run with. */
+enum backfill_variant {
+	BACKFILL_PLANNER = 0,	/* whatever the planner picks */
+	BACKFILL_NESTLOOP = 1	/* hash and merge joins disabled */
+};
+
+#define BACKFILL_PREFER_NL	0.85	/* the planner's join must beat this */
+
+/* The comparison's verdict from the costs per key (ms) of the batches run
+ * with each plan: the median of each (stored in NL_MS and PL_MS), and the
+ * planner's join only when its median is under BACKFILL_PREFER_NL times the
+ * nested loops'.  For tests. */
+enum backfill_variant backfill_choose(const double *nl, int nnl,
+		    const double *pl, int npl, double *nl_ms, double *pl_ms);
 
 #endif
