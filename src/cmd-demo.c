@@ -72,10 +72,7 @@ demo_signals(void)
 static double
 demo_clock(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+	return ((double)util_now_ms() / 1000.0);
 }
 
 /* "  LABEL ........ " now, the time when the step is done. */

@@ -62,10 +62,7 @@ static PGcancel *volatile	 demo_cancel_pg;
 static double
 demo_now(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+	return ((double)util_now_ms() / 1000.0);
 }
 
 static void

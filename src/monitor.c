@@ -730,11 +730,8 @@ struct monitor {
 static int64_t
 monitor_clock(void *arg)
 {
-	struct timespec	ts;
-
 	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return (util_now_ms());
 }
 
 static int64_t

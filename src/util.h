@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -63,6 +64,9 @@ char	*util_read_file(const char *path, size_t *len, char **cause);
 /* The login name of this process's user, for the journal ("unknown" when
  * there is none).  Static storage. */
 const char *util_login(void);
+
+/* Milliseconds on the monotonic clock (for intervals, never dates). */
+int64_t	 util_now_ms(void);
 
 /*
  * Lines from a file descriptor for a poll() loop: call linebuf_fill()
