@@ -15,13 +15,19 @@
  * sessions and locks from a monitor connection of the watcher's own, the
  * journal's events in the event log, and a key table without any key
  * that changes the run (s: second sign-off, n: note, q: leave).  Without
- * a terminal, or with --no-tui, one line per event.
+ * a terminal, or with --no-tui, one line per event, and during a backfill
+ * a progress line at most every WATCH_PROGRESS_MS (batches are not events:
+ * the journal keeps the cursor and counters, committed with each batch).
+ * A lost connection is tried again every WATCH_POLL_MS for up to
+ * WATCH_RECONNECT_MS; the events written meanwhile follow from the
+ * journal.
  *
  * Exit: 0 when the run finished (done or rolled back) or the watcher quit;
- * 1 no such run; 2 usage; 3 connection error.
+ * 1 no such run; 2 usage; 3 connection error (or lost for good).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -41,6 +47,8 @@
 #include "watchview.h"
 
 #define WATCH_POLL_MS	2000
+#define WATCH_PROGRESS_MS	2000
+#define WATCH_RECONNECT_MS	(5 * 60 * 1000)
 /* The console looks at the run at least this often, notification or not:
  * a lost NOTIFY, or a driver that died (which notifies nobody), shows
  * within a second. */
@@ -67,7 +75,12 @@ struct watch {
 	int64_t		 last_id;
 	int		 driver_seen;	/* connected at the last look */
 	char		*state;
+	/* The backfill's counters at the last progress line. */
+	int		 bf_phase;	/* -1: none shown yet */
+	int64_t		 bf_batches, bf_rows, bf_at;
 };
+
+static int64_t	watch_clock(void);
 
 static void
 watch_print_event(const struct journal_event *ev)
@@ -99,6 +112,81 @@ watch_events(struct watch *w)
 		w->last_id = ev[i].id;
 	}
 	journal_events_free(ev, n);
+	return (0);
+}
+
+/* A running backfill's counters, when they moved and the last line is
+ * WATCH_PROGRESS_MS old: rows, batches, the cursor and the rate since. */
+static void
+watch_progress(struct watch *w, const struct journal_run *run)
+{
+	const struct journal_step	*st;
+	int64_t				 now = watch_clock();
+	double				 rate;
+	size_t				 i;
+
+	for (i = 0; i < run->nsteps; i++) {
+		st = &run->steps[i];
+		if (st->step != -1 || st->kind == NULL ||
+		    strcmp(st->kind, JOURNAL_KIND_BACKFILL) != 0 ||
+		    st->state == NULL || strcmp(st->state, JOURNAL_RUNNING) != 0)
+			continue;
+		if (st->phase == w->bf_phase && (st->batches == w->bf_batches ||
+		    now - w->bf_at < WATCH_PROGRESS_MS))
+			return;
+		printf("-- backfill %s: %" PRId64 " rows in %" PRId64
+		    " batches, up to key %s", st->phase_name != NULL ?
+		    st->phase_name : "?", st->rows_done, st->batches,
+		    st->cursor != NULL ? st->cursor : "-");
+		if (st->phase == w->bf_phase && now > w->bf_at) {
+			rate = (double)(st->rows_done - w->bf_rows) * 1000.0 /
+			    (double)(now - w->bf_at);
+			printf(" (%.0f rows/s)", rate);
+		}
+		printf("\n");
+		w->bf_phase = st->phase;
+		w->bf_batches = st->batches;
+		w->bf_rows = st->rows_done;
+		w->bf_at = now;
+		return;
+	}
+}
+
+/*
+ * The connection dropped (a server restart, a network cut): say so and
+ * try again every WATCH_POLL_MS, for up to WATCH_RECONNECT_MS.  0 when it
+ * is back (listening again; the next look prints what was missed).
+ */
+static int
+watch_reconnect(struct watch *w)
+{
+	struct conn_error	 err = { 0 };
+	int64_t			 until = watch_clock() + WATCH_RECONNECT_MS;
+	char			*m;
+
+	m = xstrdup(PQerrorMessage(conn_pg(w->c)));
+	m[strcspn(m, "\n")] = '\0';
+	printf("-- connection lost%s%s; trying again every %d s for %d "
+	    "minutes\n", *m != '\0' ? ": " : "", m, WATCH_POLL_MS / 1000,
+	    WATCH_RECONNECT_MS / 60000);
+	free(m);
+	fflush(stdout);
+	for (;;) {
+		poll(NULL, 0, WATCH_POLL_MS);
+		if (conn_reset(w->c, &err) == 0)
+			break;
+		conn_error_clear(&err);
+		if (watch_clock() >= until) {
+			fprintf(stderr, "bellows watch: the connection did not "
+			    "come back in %d minutes\n", WATCH_RECONNECT_MS /
+			    60000);
+			return (-1);
+		}
+	}
+	if (conn_command(w->c, "LISTEN bellows", 0, NULL, &err) != 0)
+		conn_error_clear(&err);
+	printf("-- reconnected to %s\n", conn_describe(w->c));
+	fflush(stdout);
 	return (0);
 }
 
@@ -142,6 +230,7 @@ watch_look(struct watch *w, int first)
 		free(w->state);
 		w->state = xstrdup(run->state);
 	}
+	watch_progress(w, run);
 	rc = strcmp(run->state, "done") == 0 ||
 	    strcmp(run->state, "rolled_back") == 0;
 	journal_run_free(run);
@@ -282,11 +371,8 @@ struct watch_tui {
 static int64_t
 watch_clock(void)
 {
-	struct timespec	ts;
-
 	/* The console's clock (monotonic): snapshot times compare with it. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return (util_now_ms());
 }
 
 /* A journal time as the wall clock (for the event log), now when none. */
@@ -627,6 +713,7 @@ watch_exec(const struct cmd_entry *ce, int argc, char **argv)
 	size_t			 len;
 
 	memset(&w, 0, sizeof w);
+	w.bf_phase = -1;
 	while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -733,19 +820,26 @@ watch_exec(const struct cmd_entry *ce, int argc, char **argv)
 		}
 		/* Woken by a notification, a line or the poll interval:
 		 * drain the notifications and look again. */
-		if (PQconsumeInput(conn_pg(w.c)) == 0) {
-			fprintf(stderr, "bellows watch: connection lost: %s",
-			    PQerrorMessage(conn_pg(w.c)));
-			rc = -1;
-			break;
+		if (PQconsumeInput(conn_pg(w.c)) == 0 ||
+		    PQstatus(conn_pg(w.c)) != CONNECTION_OK) {
+			if (watch_reconnect(&w) != 0) {
+				rc = -1;
+				break;
+			}
 		}
 		while ((nt = PQnotifies(conn_pg(w.c))) != NULL)
 			PQfreemem(nt);
-		if (watch_events(&w) != 0) {
-			rc = -1;
-			break;
+		if (watch_events(&w) != 0 || (rc = watch_look(&w, 0)) < 0) {
+			/* A statement that failed because the connection
+			 * went: reconnect and look again. */
+			if (conn_alive(w.c) || watch_reconnect(&w) != 0) {
+				rc = -1;
+				break;
+			}
+			rc = 0;
+			again = 1;
+			continue;
 		}
-		rc = watch_look(&w, 0);
 		again = 0;
 		while ((nt = PQnotifies(conn_pg(w.c))) != NULL) {
 			PQfreemem(nt);

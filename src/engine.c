@@ -142,11 +142,8 @@ static void	engine_checklist_next(struct engine *);
 static int64_t
 engine_real_clock(void *arg)
 {
-	struct timespec	ts;
-
 	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return (util_now_ms());
 }
 
 static int64_t
@@ -1270,6 +1267,7 @@ engine_run_backfill(struct engine *e)
 		    "%ld rows", bf->table, bf->key, bf->batch_rows);
 	engine_phase_row(e, JOURNAL_RUNNING);
 	e->snap.step_state[e->phase][0] = ENGINE_STEP_RUNNING;
+	e->snap.phase_started_ms = engine_now(e);
 	engine_backfill_next(e);
 }
 
@@ -2407,6 +2405,7 @@ engine_new(const struct plan *plan, struct conn *exec, struct conn *mon,
 	e->job.commit_hook_at = -1;
 	e->info = xcalloc(plan->nphases, sizeof *e->info);
 	e->snap.step_state = xcalloc(plan->nphases, sizeof *e->snap.step_state);
+	e->snap.phase_started_ms = -1;
 	for (p = 0; p < plan->nphases; p++) {
 		n = plan->phases[p].kind == PLAN_PHASE_STEPS ?
 		    plan->phases[p].nsteps : 1;

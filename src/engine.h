@@ -140,7 +140,9 @@ struct engine_snapshot {
 	size_t			 nblocker_pids;
 	int			 pause_requested; /* takes effect between steps/batches */
 	const char		*reason;	/* why stopped / interrupted */
-	/* Backfill progress of the current phase. */
+	/* Backfill progress of the current phase; phase_started_ms: when
+	 * this process started (or resumed) it, -1 before. */
+	int64_t			 phase_started_ms;
 	int64_t			 rows_done;
 	int64_t			 batches;
 	struct backfill_progress backfill;

@@ -391,6 +391,7 @@ watchview_update(struct watchview *wv, const struct journal_run *run,
 	s->max_attempts = p->retries;
 	if (running && cur->elapsed > 0)
 		s->started_ms = now_ms - (int64_t)(cur->elapsed * 1000.0);
+	s->phase_started_ms = running ? s->started_ms : -1;
 	if (running && ph != NULL && ph->kind == PLAN_PHASE_STEPS &&
 	    s->step < ph->nsteps && !wv->backoff)
 		s->sql = ph->steps[s->step].sql;

@@ -44,6 +44,18 @@ draw_step_status(const struct draw_ctx *d, int y, int x, int w)
 			what = "running";
 			break;
 		}
+		/* A backfill's statement is one batch of many: the phase's
+		 * time says more than the batch's. */
+		if (d->k->plan->phases[s->phase].kind == PLAN_PHASE_BACKFILL &&
+		    s->phase_started_ms >= 0) {
+			fmt_duration((long)(d->now_ms - s->phase_started_ms),
+			    el, sizeof el);
+			draw_printf(d, y, x, w, d->k->ui->pause_sent ?
+			    DRAW_WARN : DRAW_HEADER, "%s for %s",
+			    d->k->ui->pause_sent ? "pausing after this batch; "
+			    "backfill running" : "backfill running", el);
+			return;
+		}
 		draw_printf(d, y, x, w, d->k->ui->pause_sent ? DRAW_WARN :
 		    DRAW_HEADER, "%s for %s%s", d->k->ui->pause_sent ?
 		    "pausing after this statement; running" : "running", el,

@@ -25,7 +25,7 @@ phases = (
 );
 PLAN
 
-echo "1..11"
+echo "1..15"
 "$BELLOWS" run --no-tui --yes --operator alice -d "dbname=$db" "$work/pair.conf" \
 	</dev/null >"$work/driver.out" 2>&1 &
 driver=$!
@@ -68,14 +68,45 @@ wait $watcher; rc=$?
 check "the watcher exits 0 when the run finishes" [ "$rc" = 0 ] && grep -q "the run has finished (done)" "$work/watch.out"
 
 # --- a driver killed mid-run is reported as gone ---------------------------
-sed -e 's/"pair"/"gone"/' -e 's/pg_sleep(1.5)/pg_sleep(30)/' "$work/pair.conf" >"$work/gone.conf"
-"$BELLOWS" run --no-tui --yes --operator alice -d "dbname=$db" "$work/gone.conf" \
-	</dev/null >"$work/driver2.out" 2>&1 &
-driver=$!
-wait_for "$work/driver2.out" "expand/slow start" 50
-"$BELLOWS" watch --no-tui -d "dbname=$db" gone </dev/null >"$work/watch2.out" 2>&1 &
-watcher=$!
+sed -e 's/"pair"/"gone"/' -e 's/pg_sleep(1.5)/pg_sleep(30)/' -e 's/COLUMN c/COLUMN g/g' \
+	"$work/pair.conf" >"$work/gone.conf"
+# drive_and_watch RUN N EXPECT: alice drives $work/RUN.conf (output in
+# driverN.out); once EXPECT shows there, a headless watcher (watchN.out).
+drive_and_watch() {
+	"$BELLOWS" run --no-tui --yes --operator alice -d "dbname=$db" "$work/$1.conf" \
+		</dev/null >"$work/driver$2.out" 2>&1 &
+	driver=$!
+	wait_for "$work/driver$2.out" "$3" 100
+	"$BELLOWS" watch --no-tui -d "dbname=$db" "$1" </dev/null >"$work/watch$2.out" 2>&1 &
+	watcher=$!
+}
+drive_and_watch gone 2 "expand/slow start"
 wait_for "$work/watch2.out" "driven by alice"
-kill -9 $driver
+kill -0 $driver && kill -9 $driver
 check "a killed driver is reported as gone" wait_for "$work/watch2.out" "the driver has gone away" 100
 kill $watcher 2>/dev/null
+
+# --- a backfill: progress lines; a server restart: the watcher comes back --
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+q "CREATE TABLE fills (id bigint PRIMARY KEY, note text);
+   INSERT INTO fills SELECT g, NULL FROM generate_series(1, 2000) g" >/dev/null
+cat >"$work/fill.conf" <<'PLAN'
+name = "fill";
+phases = ( { name = "fill"; backfill = { table = "fills"; key = "id";
+    set = "note = 'n' || id"; where = "note IS NULL";
+    batch_rows = 50; min_rows = 50; max_rows = 50; pause_ms = 300; }; } );
+PLAN
+drive_and_watch fill 3 "fill batch: batch 1:"
+check "the watcher prints the backfill's progress" \
+	wait_for "$work/watch3.out" "-- backfill fill: [0-9]* rows in [0-9]* batches, up to key [0-9]* ([0-9]* rows/s)" 100
+as_pg "$BELLOWS_TEST_PGBIN/pg_ctl" -D "$BELLOWS_TEST_PGDATA" -m fast -w stop >/dev/null 2>&1
+check "a lost connection is reported, not fatal" wait_for "$work/watch3.out" "-- connection lost" 50
+sleep 3
+as_pg "$BELLOWS_TEST_PGBIN/pg_ctl" -D "$BELLOWS_TEST_PGDATA" -l "$PGHOST/server.log" -w \
+	-o "-c listen_addresses='' -k $PGHOST -p $PGPORT -c fsync=off" start >/dev/null 2>&1
+check "the watcher reconnects when the server is back" wait_for "$work/watch3.out" "-- reconnected" 100
+wait $driver
+for _ in $(seq 1 100); do kill -0 $watcher 2>/dev/null || break; sleep 0.1; done
+kill $watcher 2>/dev/null; wait $watcher; rc=$?
+check "and follows the run to its end (exit 0)" [ "$rc" = 0 ] &&
+	grep -q "the run has finished (done)" "$work/watch3.out"
