@@ -18,7 +18,7 @@
 /* Column widths at 80 columns; the query takes what is left. */
 #define COL_PID		8
 #define COL_USER	9
-#define COL_STATE	12
+#define COL_STATE	13	/* "idle in xact" and a space */
 #define COL_AGE		7
 #define COL_LOCK	24
 

@@ -858,14 +858,14 @@ const struct keys_entry keys_table[] = {
 
 	/* Console dialogs. */
 	{ 'y', S_CANCEL, key_cancel_yes, "y", "Cancel it",
-	  "cancel the running statement", NULL, NULL },
+	  "(asked after x) cancel the running statement", NULL, NULL },
 	{ 'x', S_CANCEL, key_cancel_yes, NULL, NULL, NULL, NULL, NULL },
 	{ 't', S_KILL, key_kill_yes, "t", "Terminate",
-	  "terminate the session (pg_terminate_backend): its transaction "
-	  "rolls back", NULL, NULL },
+	  "(asked after k) terminate the session (pg_terminate_backend): "
+	  "its transaction rolls back", NULL, NULL },
 	{ 'y', S_QUIT, key_quit_yes, "y", "Quit",
-	  "cancel the running statement, journal the step as interrupted, "
-	  "quit", NULL, NULL },
+	  "(asked after q) cancel the running statement, journal the step "
+	  "as interrupted, quit", NULL, NULL },
 	{ 'q', S_QUIT, key_quit_yes, NULL, NULL, NULL, NULL, NULL },
 	{ 'n', S_CANCEL | S_KILL | S_QUIT, key_close, "n/Esc", "Keep",
 	  "close the dialog without doing anything", NULL, NULL },
