@@ -526,6 +526,7 @@ backfill_plan_check(struct backfill *b, struct conn *c)
 	PQclear(res);
 	conn_command(c, "ROLLBACK", 0, NULL, NULL);
 	free(upper);
+	upper = NULL;
 	if (err.message != NULL)
 		goto fail;
 	if (safe) {

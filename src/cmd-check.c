@@ -16,6 +16,7 @@
 
 #include "checklist.h"
 #include "cmd.h"
+#include "lint.h"
 #include "monitor.h"
 #include "plan.h"
 #include "sql.h"
@@ -260,10 +261,17 @@ check_syntax(const struct plan *p)
 	const struct plan_phase	*ph;
 	const struct plan_step	*st;
 	size_t			 i, j;
+	char			*cause;
 	int			 bad = 0;
 
 	for (i = 0; i < p->nphases; i++) {
 		ph = &p->phases[i];
+		if (ph->kind == PLAN_PHASE_BACKFILL &&
+		    lint_backfill_syntax(p, &ph->backfill, &cause) != 0) {
+			fprintf(stderr, "%s\n", cause);
+			free(cause);
+			bad++;
+		}
 		if (ph->kind != PLAN_PHASE_STEPS)
 			continue;
 		for (j = 0; j < ph->nsteps; j++) {

@@ -2434,6 +2434,11 @@ engine_validate(struct engine *e, char **cause)
 
 	for (p = 0; p < e->plan->nphases; p++) {
 		ph = &e->plan->phases[p];
+		/* A backfill whose SQL cannot parse would stop the run at its
+		 * first batch, after the expand steps already ran. */
+		if (ph->kind == PLAN_PHASE_BACKFILL &&
+		    lint_backfill_syntax(e->plan, &ph->backfill, cause) != 0)
+			return (-1);
 		if (ph->kind != PLAN_PHASE_STEPS)
 			continue;
 		for (s = 0; s < ph->nsteps; s++) {

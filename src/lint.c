@@ -2414,29 +2414,82 @@ lint_plan_sql(struct lint_ctx *ctx, const char *text,
 	}
 }
 
-/* Parse-check a backfill fragment inside the statement bellows builds. */
-static void
-lint_plan_fragment(struct lint_ctx *ctx, const char *what, const char *prefix,
-    const char *text, const struct plan_pos *pos, const char *file, int line)
-{
-	char	*cause;
-	int	 off, l, c;
+/*
+ * The parts of a backfill bellows pastes into the UPDATE it builds: only
+ * these need to parse (names resolve only on the server).  For fragment I
+ * of LINT_NFRAGMENTS: its name, the statement text around it, its text and
+ * where it is in the plan.
+ */
+#define LINT_NFRAGMENTS	3
 
-	if (text == NULL)
-		return;
-	if (sql_check_fragment(prefix, text, "", &cause, &off) == 0)
-		return;
-	if (pos != NULL && pos->line > 0) {
-		plan_pos_at(pos, text, off, &l, &c);
-		if (pos->file != NULL)
-			file = pos->file;
-	} else {
-		l = line;
-		c = 1;
+static const char *
+lint_fragment(const struct plan_backfill *bf, int i, const char **prefix,
+    const char **text, const struct plan_pos **pos)
+{
+	switch (i) {
+	case 0:
+		*prefix = "UPDATE bellows_backfill SET ";
+		*text = bf->set;
+		*pos = &bf->set_pos;
+		return ("set");
+	case 1:
+		*prefix = "SELECT FROM ";
+		*text = bf->from;
+		*pos = NULL;
+		return ("from");
+	default:
+		*prefix = "SELECT WHERE ";
+		*text = bf->where;
+		*pos = &bf->where_pos;
+		return ("where");
 	}
-	lint_report_add(ctx->r, file, l, c, LINT_ERROR, "syntax",
-	    xasprintf("backfill %s: %s", what, cause), NULL, NULL);
-	free(cause);
+}
+
+/* Parse-check fragment I: 0, or -1 with FILE, LINE, COL and *CAUSE (the
+ * parser's message) set. */
+static int
+lint_fragment_check(const struct plan *p, const struct plan_backfill *bf,
+    int i, const char **what, const char **file, int *line, int *col,
+    char **cause)
+{
+	const struct plan_pos	*pos;
+	const char		*prefix, *text;
+	int			 off;
+
+	*what = lint_fragment(bf, i, &prefix, &text, &pos);
+	if (text == NULL || sql_check_fragment(prefix, text, "", cause,
+	    &off) == 0)
+		return (0);
+	*file = p->file;
+	if (pos != NULL && pos->line > 0) {
+		plan_pos_at(pos, text, off, line, col);
+		if (pos->file != NULL)
+			*file = pos->file;
+	} else {
+		*line = bf->line;
+		*col = 1;
+	}
+	return (-1);
+}
+
+int
+lint_backfill_syntax(const struct plan *p, const struct plan_backfill *bf,
+    char **cause)
+{
+	const char	*what, *file;
+	char		*m;
+	int		 i, line, col;
+
+	for (i = 0; i < LINT_NFRAGMENTS; i++) {
+		if (lint_fragment_check(p, bf, i, &what, &file, &line, &col,
+		    &m) == 0)
+			continue;
+		*cause = xasprintf("%s:%d:%d: backfill %s: %s", file, line, col,
+		    what, m);
+		free(m);
+		return (-1);
+	}
+	return (0);
 }
 
 static void
@@ -2444,15 +2497,18 @@ lint_plan_backfill(struct lint_ctx *ctx, const struct plan *p,
     const struct plan_backfill *bf)
 {
 	struct plan_pos	 pos;
+	const char	*what, *file;
+	char		*m;
+	int		 i, line, col;
 
-	/* bellows writes the UPDATE itself; only the parts the plan gives
-	 * need to parse (names resolve only on the server). */
-	lint_plan_fragment(ctx, "set", "UPDATE bellows_backfill SET ", bf->set,
-	    &bf->set_pos, p->file, bf->line);
-	lint_plan_fragment(ctx, "from", "SELECT FROM ", bf->from, NULL,
-	    p->file, bf->line);
-	lint_plan_fragment(ctx, "where", "SELECT WHERE ", bf->where,
-	    &bf->where_pos, p->file, bf->line);
+	for (i = 0; i < LINT_NFRAGMENTS; i++)
+		if (lint_fragment_check(p, bf, i, &what, &file, &line, &col,
+		    &m) != 0) {
+			lint_report_add(ctx->r, file, line, col, LINT_ERROR,
+			    "syntax", xasprintf("backfill %s: %s", what, m),
+			    NULL, NULL);
+			free(m);
+		}
 	if (bf->throttle_sql != NULL) {
 		memset(&pos, 0, sizeof pos);
 		pos.file = p->file;

@@ -55,6 +55,7 @@
 #include <stdio.h>
 
 struct plan;
+struct plan_backfill;
 struct sql_stmt;
 
 /*
@@ -115,6 +116,12 @@ void	lint_report_free(struct lint_report *);
  * verify queries, custom checklist sql, plus the step-level rules. */
 void	lint_plan(struct lint_report *, const struct plan *,
 	    const struct lint_options *);
+
+/* Whether the parts of backfill BF that bellows pastes into its UPDATE
+ * (set, from, where) parse: 0, or -1 with *cause "FILE:LINE:COL: backfill
+ * PART: message" for the first that does not (caller frees). */
+int	lint_backfill_syntax(const struct plan *, const struct plan_backfill *,
+	    char **cause);
 
 /* Lint a .sql file.  -1 with *cause (caller frees) when it cannot be read. */
 int	lint_sql_file(struct lint_report *, const char *path,

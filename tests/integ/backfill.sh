@@ -66,7 +66,7 @@ agree() {
 	  "$(q "SELECT (SELECT count(*) FROM orders WHERE n_updates = 1) || ' ' || (SELECT count(*) FROM batch_log)")" ]
 }
 
-echo "1..27"
+echo "1..32"
 
 # --- 1: dense integer keys ----------------------------------------------
 newdb 20000
@@ -211,3 +211,32 @@ else
 fi
 check "the blocked session's run still finishes with every row right" \
 	[ "$rc" = 0 ] && [ "$(wrong) $(twice)" = "0 0" ]
+
+# --- bad backfill SQL: refused before anything runs, or stops cleanly ----
+newdb 1000
+cat >"$work/typo.conf" <<'PLAN'
+name = "typo";
+phases = (
+  { name = "expand"; steps = ( { name = "mark";
+      sql = "ALTER TABLE orders ADD COLUMN marked boolean"; rollback = "ALTER TABLE orders DROP COLUMN marked"; } ); },
+  { name = "backfill"; backfill = { table = "orders"; key = "id";
+      set = "marked = true";
+      where = "orders.marked IS NULL ANDD orders.id > 0"; }; } );
+PLAN
+run run --no-tui --yes "$work/typo.conf"
+check "a syntax error in the backfill's where: run exits 2 naming file, line, column" \
+	[ "$rc" = 2 ] && grep -q "typo.conf:7:[0-9]*: backfill where: syntax error at or near \"ANDD\"" "$work/out"
+check "and nothing ran: no run journaled, no column added" \
+	[ "$(q "SELECT count(*) FROM bellows.runs WHERE name = 'typo'" 2>/dev/null || echo 0) $(q "SELECT count(*) FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'marked'")" = "0 0" ]
+run check "$work/typo.conf"
+check "check refuses it too (exit 2)" [ "$rc" = 2 ] && grep -q "backfill where: syntax error" "$work/out"
+# A column that is not there parses: the server says so at the first
+# batch, which stops the phase (it crashed in the plan check before).
+sed -e 's/"typo"/"column"/' -e 's/ ANDD / AND /' -e 's/orders.marked IS NULL/orders.markd IS NULL/' \
+	"$work/typo.conf" >"$work/column.conf"
+run run --no-tui --yes "$work/column.conf"
+check "an unknown column in the backfill: the phase stops with the server's error (exit 1)" \
+	[ "$rc" = 1 ] && grep -q "backfill batch failed: ERROR 42703" "$work/out"
+check "and the journal says the backfill failed, the expand step done" \
+	[ "$(q "SELECT string_agg(state, ',' ORDER BY phase, step) FROM bellows.steps WHERE run = 'column'")" = "done,failed" ]
+
