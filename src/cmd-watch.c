@@ -116,7 +116,8 @@ watch_events(struct watch *w)
 }
 
 /* A running backfill's counters, when they moved and the last line is
- * WATCH_PROGRESS_MS old: rows, batches, the cursor and the rate since. */
+ * WATCH_PROGRESS_MS old: rows, batches, the cursor and the rate since
+ * (none after a longer gap: a pause would drag it down). */
 static void
 watch_progress(struct watch *w, const struct journal_run *run)
 {
@@ -134,11 +135,12 @@ watch_progress(struct watch *w, const struct journal_run *run)
 		if (st->phase == w->bf_phase && (st->batches == w->bf_batches ||
 		    now - w->bf_at < WATCH_PROGRESS_MS))
 			return;
-		printf("-- backfill %s: %" PRId64 " rows in %" PRId64
-		    " batches, up to key %s", st->phase_name != NULL ?
-		    st->phase_name : "?", st->rows_done, st->batches,
-		    st->cursor != NULL ? st->cursor : "-");
-		if (st->phase == w->bf_phase && now > w->bf_at) {
+		printf("-- %s: %" PRId64 " rows in %" PRId64 " batches, up to "
+		    "key %s", st->phase_name != NULL ? st->phase_name : "?",
+		    st->rows_done, st->batches, st->cursor != NULL ?
+		    st->cursor : "-");
+		if (st->phase == w->bf_phase && now > w->bf_at &&
+		    now - w->bf_at <= 3 * WATCH_PROGRESS_MS) {
 			rate = (double)(st->rows_done - w->bf_rows) * 1000.0 /
 			    (double)(now - w->bf_at);
 			printf(" (%.0f rows/s)", rate);

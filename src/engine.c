@@ -2196,6 +2196,7 @@ engine_command(struct engine *e, enum engine_cmd cmd, const char *arg,
 	struct conn_error	 err = { 0 };
 	const char		*sp;
 	char			*id;
+	size_t			 n;
 	int			 rc;
 
 	switch (cmd) {
@@ -2217,9 +2218,13 @@ engine_command(struct engine *e, enum engine_cmd cmd, const char *arg,
 			    "rollback declined");
 			return (0);
 		}
-		engine_event(e, "declined", "%s declined: %.*s", e->o.operator,
-		    e->prompt != NULL ? (int)strcspn(e->prompt, "\n") : 0,
-		    e->prompt != NULL ? e->prompt : "");
+		/* The question's first line, without its closing colon. */
+		n = e->prompt != NULL ? strcspn(e->prompt, "\n") : 0;
+		if (n > 0 && e->prompt[n - 1] == ':')
+			n--;
+		engine_event(e, "declined", "%s declined: %.*s; the run stops "
+		    "here and resumes from this question", e->o.operator,
+		    (int)n, e->prompt != NULL ? e->prompt : "");
 		engine_finish(e, ENGINE_INTERRUPTED, "interrupted",
 		    CMD_EXIT_INTERRUPTED);
 		return (0);

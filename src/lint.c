@@ -2619,8 +2619,9 @@ lint_plan_step(struct lint_ctx *ctx, const struct plan *p,
 			lint_report_add(ctx->r, file, step->line, 1,
 			    LINT_WARNING, rule,
 			    xasprintf("step '%s' in phase '%s' has no rollback: "
-			    "once it ran, bellows cannot undo the plan past it; "
-			    "the console asks for a typed confirmation",
+			    "once it ran, bellows cannot undo the plan past it "
+			    "(like every step of a destructive phase, it asks "
+			    "for a typed confirmation)",
 			    step->name, ph->name), NULL, reason);
 		} else {
 			hint = lint_inverse(s);

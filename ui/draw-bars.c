@@ -76,29 +76,30 @@ draw_state_word(const struct draw_ctx *d, enum draw_style *st)
 static void
 draw_title_db(const struct draw_ctx *d, int y, int x, int w, const char *db)
 {
-	size_t		 len = strlen(db), head, tail;
-	const char	*slash, *colon, *p;
+	const char	*slash, *colon = NULL, *p;
 	char		*s;
 
 	if (w < 8)
 		return;
-	if ((int)len + 3 <= w) {
+	if ((int)strlen(db) + 3 <= w) {
 		draw_printf(d, y, x, w, DRAW_TITLE, "db %s", db);
 		return;
 	}
 	/* user@host:port/dbname: the database and the port are what the
 	 * operator must be sure of; a long host (a socket directory) goes
-	 * first. */
-	if ((slash = strrchr(db, '/')) != NULL && slash[1] != '\0') {
-		colon = NULL;
-		for (p = slash; p > db; p--)
-			if (p[-1] == ':') {
-				colon = p - 1;
-				break;
-			}
-		s = colon != NULL ? xasprintf("db %s port %.*s", slash + 1,
-		    (int)(slash - colon - 1), colon + 1) :
-		    xasprintf("db %s", slash + 1);
+	 * first, then the port; the database name is cut last. */
+	if ((slash = strrchr(db, '/')) == NULL || slash[1] == '\0') {
+		draw_printf(d, y, x, w, DRAW_TITLE, "db %s", db);
+		return;
+	}
+	for (p = slash; p > db; p--)
+		if (p[-1] == ':') {
+			colon = p - 1;
+			break;
+		}
+	if (colon != NULL) {
+		s = xasprintf("db %s port %.*s", slash + 1,
+		    (int)(slash - colon - 1), colon + 1);
 		if ((int)strlen(s) <= w) {
 			draw_text(d, y, x, w, s, DRAW_TITLE);
 			free(s);
@@ -106,11 +107,7 @@ draw_title_db(const struct draw_ctx *d, int y, int x, int w, const char *db)
 		}
 		free(s);
 	}
-	tail = (size_t)(w - 3) / 2;
-	head = (size_t)(w - 3) - tail - 1;
-	s = xasprintf("db %.*s~%s", (int)head, db, db + len - tail);
-	draw_text(d, y, x, w, s, DRAW_TITLE);
-	free(s);
+	draw_printf(d, y, x, w, DRAW_TITLE, "db %s", slash + 1);
 }
 
 /*

@@ -180,7 +180,13 @@ draw_backfill(const struct draw_ctx *d, int y, int x, int w, int bottom)
 		draw_text_right(d, y, x + barw, w - barw, pct, DRAW_HEADER);
 		y++;
 	}
-	if (y < bottom)
+	/* Paused: the last rate and an ETA would claim progress that is not
+	 * being made. */
+	if (y < bottom && s->state == ENGINE_PAUSED)
+		draw_printf(d, y++, x, w, DRAW_NORMAL, "rows %s / ~%s  paused",
+		    fmt_count(b->keys_done, a, sizeof a),
+		    fmt_count(b->total_est, c, sizeof c));
+	else if (y < bottom)
 		draw_printf(d, y++, x, w, DRAW_NORMAL, "rows %s / ~%s  %s  "
 		    "ETA %s", fmt_count(b->keys_done, a, sizeof a),
 		    fmt_count(b->total_est, c, sizeof c),

@@ -98,7 +98,7 @@ phases = ( { name = "fill"; backfill = { table = "fills"; key = "id";
 PLAN
 drive_and_watch fill 3 "fill batch: batch 1:"
 check "the watcher prints the backfill's progress" \
-	wait_for "$work/watch3.out" "-- backfill fill: [0-9]* rows in [0-9]* batches, up to key [0-9]* ([0-9]* rows/s)" 100
+	wait_for "$work/watch3.out" "-- fill: [0-9]* rows in [0-9]* batches, up to key [0-9]* ([0-9]* rows/s)" 100
 as_pg "$BELLOWS_TEST_PGBIN/pg_ctl" -D "$BELLOWS_TEST_PGDATA" -m fast -w stop >/dev/null 2>&1
 check "a lost connection is reported, not fatal" wait_for "$work/watch3.out" "-- connection lost" 50
 sleep 3
