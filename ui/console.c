@@ -480,6 +480,7 @@ console_run_source(struct console *c, const struct console_source *src,
 	memset(&k, 0, sizeof k);
 	k.ui = &c->ui;
 	k.plan = c->plan;
+	k.database = c->database;
 	k.send = src->send;
 	k.send_arg = src->arg;
 	k.watch_send = src->watch_send;

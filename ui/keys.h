@@ -136,6 +136,7 @@ struct keys_ctx {
 	struct ui			*ui;
 	const struct engine_snapshot	*snap;
 	const struct plan		*plan;
+	const char			*database;	/* user@host:port/db */
 	int				 too_small;
 	int				 finished;	/* engine_finished() */
 	int				 exec_pid;	/* the console's own backend */

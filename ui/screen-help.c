@@ -85,6 +85,34 @@ static const struct {
 	{ KEYS_NOTE, "Typing a note" },
 };
 
+/* Where this console is connected (the title bar has room for the
+ * database and port only), and how a second engineer follows the run. */
+static void
+help_database(const struct keys_ctx *ctx, struct help_line **lines,
+    size_t *n)
+{
+	const char	*db = ctx->database, *at, *slash, *colon;
+	char		*host;
+
+	if (db == NULL || (at = strchr(db, '@')) == NULL ||
+	    (slash = strrchr(at, '/')) == NULL)
+		return;
+	for (colon = slash; colon > at && *colon != ':'; colon--)
+		;
+	if (colon == at)
+		colon = slash;
+	host = xstrndup(at + 1, (size_t)(colon - at - 1));
+	help_add(lines, n, DRAW_HEADER, xstrdup("Database"));
+	help_add(lines, n, DRAW_NORMAL, xasprintf("  %s", db));
+	help_add(lines, n, DRAW_NORMAL, xasprintf("  A second engineer "
+	    "follows with: bellows watch -d \"host=%s%s%.*s dbname=%s\" %s",
+	    host, colon < slash ? " port=" : "", colon < slash ?
+	    (int)(slash - colon - 1) : 0, colon < slash ? colon + 1 : "",
+	    slash + 1, ctx->plan->name));
+	help_add(lines, n, DRAW_NORMAL, xstrdup(""));
+	free(host);
+}
+
 /* The help text as lines (not yet wrapped): the driver's or, with
  * ctx->watch, the watcher's. */
 static size_t
@@ -118,6 +146,7 @@ help_build(const struct keys_ctx *ctx, struct help_line **lines)
 		    "closes this help."));
 	}
 	help_add(lines, &n, DRAW_NORMAL, xstrdup(""));
+	help_database(ctx, lines, &n);
 	help_add(lines, &n, DRAW_HEADER, xstrdup("Regions"));
 	for (i = 0; regions[i] != NULL; i++)
 		help_add(lines, &n, DRAW_NORMAL, xasprintf("  %s",
