@@ -422,7 +422,8 @@ backfill_set_statement_timeout(struct backfill *b, long ms)
 	 * tens of thousands of keys, and compiling (50-500 ms) costs more than
 	 * a batch's whole budget. */
 	b->set_timeout = xasprintf("SET LOCAL statement_timeout = %ld;"
-	    " SET LOCAL jit = off", b->statement_timeout_ms);
+	    " SET LOCAL jit = off; SET LOCAL synchronous_commit = off",
+	    b->statement_timeout_ms);
 	/* Memoize (14+) caches lookups by the join key: a backfill's keys
 	 * rarely repeat within a batch (2% hits on the seed data), and the
 	 * cache cost 13% of the batch's time there. */

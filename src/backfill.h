@@ -55,12 +55,16 @@
  * when nested loops are forced, memoize off (a backfill's join keys seldom
  * repeat within a batch).  The settings are one multi-statement string.
  *
- * Durability: batches commit with the server's synchronous_commit.  The
- * cursor and the rows commit in one transaction, so even an asynchronous
- * commit lost in a server crash would lose both together and the batch
- * would simply be redone; but the gain is a WAL flush per batch (a few
- * per cent at 100 ms batches), and bellows does not weaken the
- * durability the operator chose for the database.
+ * Durability: batches commit with synchronous_commit off.  The cursor and
+ * the rows commit in one transaction, so a commit lost in a server crash
+ * (at most the last few hundred milliseconds of batches) loses both
+ * together, and the resumed run redoes exactly those batches: nothing is
+ * skipped or done twice.  WAL is flushed in order, so anything committed
+ * durably later (the phase's end in the journal, an application's write)
+ * makes every batch before it durable too.  What is gained is the wait for
+ * a WAL flush in every batch: 3% of the time at 5M rows on the bench's
+ * fsync'ing disk (41.6 s, then 40.4 s), 30-60 ms for a lone COMMIT when
+ * the disk is busy.
  *
  * Progress: keys_done counts the keys the batches asked for; total_est is
  * what is done plus the planner's estimate of the keys after the cursor

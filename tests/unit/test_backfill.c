@@ -486,6 +486,9 @@ test_backfill_settings_bound_each_batch_with_a_statement_timeout(
 	assert_non_null(set[0]);
 	assert_non_null(strstr(set[0], "SET LOCAL statement_timeout = 2000"));
 	assert_non_null(strstr(set[0], "SET LOCAL jit = off"));
+	/* The cursor commits with the rows: an asynchronous commit lost in a
+	 * crash loses both, and the batch is redone. */
+	assert_non_null(strstr(set[0], "SET LOCAL synchronous_commit = off"));
 	assert_null(strstr(set[0], "enable_hashjoin"));
 	assert_null(set[1]);
 	backfill_set_statement_timeout(b, 750);
