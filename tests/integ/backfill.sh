@@ -58,6 +58,16 @@ run() { # run ARGS...: bellows with stdin closed, output in $work/out, status in
 	rc=$?
 }
 
+# resume PLAN: run it again until no killed driver's backend holds the
+# run's lock any more (exit 4 for a moment).
+resume() {
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		run run --no-tui --yes "$1"
+		[ "$rc" = 4 ] || break
+		sleep 0.3
+	done
+}
+
 wrong() { q "SELECT count(*) FROM orders o JOIN users u ON u.id = o.user_id WHERE o.user_email IS DISTINCT FROM u.email"; }
 twice() { q "SELECT count(*) FROM orders WHERE n_updates > 1"; }
 # journal rows_done and batches against the data and the trigger's log
@@ -140,12 +150,7 @@ for i in 1 2 3 4 5; do
 	wait $driver 2>/dev/null
 done
 echo "# killed $kills times; $(q "SELECT rows_done || ' rows, ' || batches || ' batches' FROM bellows.steps WHERE run = 'crash' AND step = -1") journaled before the last run"
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-	# A killed driver's backend may hold the run's lock for a moment.
-	run run --no-tui --yes "$work/crash.conf"
-	[ "$rc" = 4 ] || break
-	sleep 0.3
-done
+resume "$work/crash.conf"
 check "after kill -9 (x$kills) the re-run finishes (exit 0)" [ "$rc" = 0 ]
 check "the re-run resumed after the journaled cursor" grep -q "backfill resumes after key" "$work/out"
 check "after the kills every row is right" [ "$(wrong)" = 0 ]
@@ -167,14 +172,8 @@ as_pg "$BELLOWS_TEST_PGBIN/pg_ctl" -D "$BELLOWS_TEST_PGDATA" -l "$PGHOST/server.
 	-o "-c listen_addresses='' -k $PGHOST -p $PGPORT -c fsync=off -c synchronous_commit=off \
 	    -c full_page_writes=off" start >/dev/null 2>&1
 wait $driver; rc=$?
-if [ "$rc" != 0 ]; then
-	# The driver gave up on the connection: run the plan again to resume.
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		run run --no-tui --yes "$work/srvcrash.conf"
-		[ "$rc" = 4 ] || break
-		sleep 0.3
-	done
-fi
+# Should the driver give up on the connection, the plan resumes.
+[ "$rc" = 0 ] || resume "$work/srvcrash.conf"
 check "after a server crash mid-backfill the run finishes (exit 0)" [ "$rc" = 0 ]
 check "after the server crash every row is right, none twice" [ "$(wrong) $(twice)" = "0 0" ]
 check "after the server crash the journal's rows and batches agree with the data" agree srvcrash
