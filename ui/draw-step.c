@@ -162,10 +162,14 @@ draw_backfill(const struct draw_ctx *d, int y, int x, int w, int bottom)
 	int				 barw, fill, i;
 
 	pb = &d->k->plan->phases[s->phase].backfill;
-	if (y < bottom)
+	fmt_count(b->batch_rows > 0 ? b->batch_rows : pb->batch_rows, bs,
+	    sizeof bs);
+	if (y < bottom && d->k->watch != NULL)
+		draw_printf(d, y++, x, w, DRAW_DIM, "%s by %s", pb->table,
+		    pb->key);
+	else if (y < bottom)
 		draw_printf(d, y++, x, w, DRAW_DIM, "%s by %s, batches of "
-		    "%s rows", pb->table, pb->key, fmt_count(b->batch_rows > 0 ?
-		    b->batch_rows : pb->batch_rows, bs, sizeof bs));
+		    "%s rows", pb->table, pb->key, bs);
 
 	/* The bar: the cells filled are the keys done of the estimate. */
 	fmt_percent(b->percent, 100.0, pct, sizeof pct);
@@ -192,7 +196,12 @@ draw_backfill(const struct draw_ctx *d, int y, int x, int w, int bottom)
 		    fmt_count(b->total_est, c, sizeof c),
 		    fmt_rate(b->rows_per_s, "rows", r, sizeof r),
 		    fmt_duration(b->eta_ms, e, sizeof e));
-	if (y < bottom)
+	/* A watcher reads the journal, which keeps counts, not timings: the
+	 * plan's first batch size and empty latencies would mislead. */
+	if (y < bottom && d->k->watch != NULL)
+		draw_text(d, y++, x, w, "batch size and latencies: on the "
+		    "driver's console", DRAW_DIM);
+	else if (y < bottom)
 		draw_printf(d, y++, x, w, DRAW_NORMAL, "batch %s rows  p50 %s  "
 		    "p95 %s  max %s", bs, fmt_duration(b->p50_ms, p50,
 		    sizeof p50), fmt_duration(b->p95_ms, p95, sizeof p95),
