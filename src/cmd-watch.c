@@ -80,8 +80,6 @@ struct watch {
 	int64_t		 bf_batches, bf_rows, bf_at;
 };
 
-static int64_t	watch_clock(void);
-
 static void
 watch_print_event(const struct journal_event *ev)
 {
@@ -122,7 +120,7 @@ static void
 watch_progress(struct watch *w, const struct journal_run *run)
 {
 	const struct journal_step	*st;
-	int64_t				 now = watch_clock();
+	int64_t				 now = util_now_ms();
 	double				 rate;
 	size_t				 i;
 
@@ -163,7 +161,7 @@ static int
 watch_reconnect(struct watch *w)
 {
 	struct conn_error	 err = { 0 };
-	int64_t			 until = watch_clock() + WATCH_RECONNECT_MS;
+	int64_t			 until = util_now_ms() + WATCH_RECONNECT_MS;
 	char			*m;
 
 	m = xstrdup(PQerrorMessage(conn_pg(w->c)));
@@ -178,7 +176,7 @@ watch_reconnect(struct watch *w)
 		if (conn_reset(w->c, &err) == 0)
 			break;
 		conn_error_clear(&err);
-		if (watch_clock() >= until) {
+		if (util_now_ms() >= until) {
 			fprintf(stderr, "bellows watch: the connection did not "
 			    "come back in %d minutes\n", WATCH_RECONNECT_MS /
 			    60000);
@@ -370,13 +368,6 @@ struct watch_tui {
 	int			 looked;
 };
 
-static int64_t
-watch_clock(void)
-{
-	/* The console's clock (monotonic): snapshot times compare with it. */
-	return (util_now_ms());
-}
-
 /* A journal time as the wall clock (for the event log), now when none. */
 static time_t
 watch_time(const char *at)
@@ -467,7 +458,7 @@ watch_tui_look(struct watch_tui *t)
 	}
 	journal_events_free(ev, n);
 
-	watchview_update(t->wv, run, watch_clock(), watch_tui_table_rows(t));
+	watchview_update(t->wv, run, util_now_ms(), watch_tui_table_rows(t));
 	if (t->looked && t->connected && !run->driver_connected &&
 	    watchview_driver(t->wv)->gone)
 		console_log(t->con, time(NULL), NULL, NULL, "driver-gone",
@@ -507,7 +498,7 @@ watch_tui_pollfd(void *arg, int *fd, int *timeout_ms)
 	}
 	/* A notification read along with a query's result is in libpq's
 	 * queue already, not on the socket: look again at once. */
-	left = t->notified ? 0 : t->next_ms - watch_clock();
+	left = t->notified ? 0 : t->next_ms - util_now_ms();
 	*timeout_ms = left < 0 ? 0 : (int)left;
 }
 
@@ -527,11 +518,11 @@ watch_tui_advance(void *arg)
 		t->notified = 1;
 		PQfreemem(nt);
 	}
-	if (!t->notified && watch_clock() < t->next_ms)
+	if (!t->notified && util_now_ms() < t->next_ms)
 		return;
 	t->notified = 0;
 	watch_tui_look(t);
-	t->next_ms = watch_clock() + WATCH_TUI_POLL_MS;
+	t->next_ms = util_now_ms() + WATCH_TUI_POLL_MS;
 	while (!t->lost && (nt = PQnotifies(conn_pg(t->w->c))) != NULL) {
 		t->notified = 1;
 		PQfreemem(nt);
@@ -645,7 +636,7 @@ watch_console(struct watch *w, const struct plan *file_plan,
 	t.wv = watchview_new(t.plan);
 	t.con = console_new(t.plan, conn_describe(w->c), w->operator);
 	watch_tui_look(&t);
-	t.next_ms = watch_clock() + WATCH_TUI_POLL_MS;
+	t.next_ms = util_now_ms() + WATCH_TUI_POLL_MS;
 
 	/* The sessions come from a connection of the watcher's own: a
 	 * watcher never waits behind the driver's connection. */
