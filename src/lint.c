@@ -2416,55 +2416,41 @@ lint_plan_sql(struct lint_ctx *ctx, const char *text,
 
 /*
  * The parts of a backfill bellows pastes into the UPDATE it builds: only
- * these need to parse (names resolve only on the server).  For fragment I
- * of LINT_NFRAGMENTS: its name, the statement text around it, its text and
- * where it is in the plan.
+ * these need to parse (names resolve only on the server).  Each with the
+ * statement text around it and where it is in the plan.
  */
-#define LINT_NFRAGMENTS	3
+struct lint_fragment {
+	const char		*what, *prefix, *text;
+	const struct plan_pos	*pos;	/* NULL: the backfill's line */
+};
 
-static const char *
-lint_fragment(const struct plan_backfill *bf, int i, const char **prefix,
-    const char **text, const struct plan_pos **pos)
+static void
+lint_fragments(const struct plan_backfill *bf, struct lint_fragment f[3])
 {
-	switch (i) {
-	case 0:
-		*prefix = "UPDATE bellows_backfill SET ";
-		*text = bf->set;
-		*pos = &bf->set_pos;
-		return ("set");
-	case 1:
-		*prefix = "SELECT FROM ";
-		*text = bf->from;
-		*pos = NULL;
-		return ("from");
-	default:
-		*prefix = "SELECT WHERE ";
-		*text = bf->where;
-		*pos = &bf->where_pos;
-		return ("where");
-	}
+	f[0] = (struct lint_fragment){ "set", "UPDATE bellows_backfill SET ",
+	    bf->set, &bf->set_pos };
+	f[1] = (struct lint_fragment){ "from", "SELECT FROM ", bf->from, NULL };
+	f[2] = (struct lint_fragment){ "where", "SELECT WHERE ", bf->where,
+	    &bf->where_pos };
 }
 
-/* Parse-check fragment I: 0, or -1 with FILE, LINE, COL and *CAUSE (the
- * parser's message) set. */
+/* Parse-check F: 0, or -1 with FILE, LINE, COL and *CAUSE (the parser's
+ * message) set. */
 static int
 lint_fragment_check(const struct plan *p, const struct plan_backfill *bf,
-    int i, const char **what, const char **file, int *line, int *col,
+    const struct lint_fragment *f, const char **file, int *line, int *col,
     char **cause)
 {
-	const struct plan_pos	*pos;
-	const char		*prefix, *text;
-	int			 off;
+	int	off;
 
-	*what = lint_fragment(bf, i, &prefix, &text, &pos);
-	if (text == NULL || sql_check_fragment(prefix, text, "", cause,
-	    &off) == 0)
+	if (f->text == NULL || sql_check_fragment(f->prefix, f->text, "",
+	    cause, &off) == 0)
 		return (0);
 	*file = p->file;
-	if (pos != NULL && pos->line > 0) {
-		plan_pos_at(pos, text, off, line, col);
-		if (pos->file != NULL)
-			*file = pos->file;
+	if (f->pos != NULL && f->pos->line > 0) {
+		plan_pos_at(f->pos, f->text, off, line, col);
+		if (f->pos->file != NULL)
+			*file = f->pos->file;
 	} else {
 		*line = bf->line;
 		*col = 1;
@@ -2476,16 +2462,18 @@ int
 lint_backfill_syntax(const struct plan *p, const struct plan_backfill *bf,
     char **cause)
 {
-	const char	*what, *file;
-	char		*m;
-	int		 i, line, col;
+	struct lint_fragment	 f[3];
+	const char		*file;
+	char			*m;
+	int			 i, line, col;
 
-	for (i = 0; i < LINT_NFRAGMENTS; i++) {
-		if (lint_fragment_check(p, bf, i, &what, &file, &line, &col,
+	lint_fragments(bf, f);
+	for (i = 0; i < 3; i++) {
+		if (lint_fragment_check(p, bf, &f[i], &file, &line, &col,
 		    &m) == 0)
 			continue;
 		*cause = xasprintf("%s:%d:%d: backfill %s: %s", file, line, col,
-		    what, m);
+		    f[i].what, m);
 		free(m);
 		return (-1);
 	}
@@ -2496,17 +2484,19 @@ static void
 lint_plan_backfill(struct lint_ctx *ctx, const struct plan *p,
     const struct plan_backfill *bf)
 {
-	struct plan_pos	 pos;
-	const char	*what, *file;
-	char		*m;
-	int		 i, line, col;
+	struct lint_fragment	 f[3];
+	struct plan_pos		 pos;
+	const char		*file;
+	char			*m;
+	int			 i, line, col;
 
-	for (i = 0; i < LINT_NFRAGMENTS; i++)
-		if (lint_fragment_check(p, bf, i, &what, &file, &line, &col,
+	lint_fragments(bf, f);
+	for (i = 0; i < 3; i++)
+		if (lint_fragment_check(p, bf, &f[i], &file, &line, &col,
 		    &m) != 0) {
 			lint_report_add(ctx->r, file, line, col, LINT_ERROR,
-			    "syntax", xasprintf("backfill %s: %s", what, m),
-			    NULL, NULL);
+			    "syntax", xasprintf("backfill %s: %s", f[i].what,
+			    m), NULL, NULL);
 			free(m);
 		}
 	if (bf->throttle_sql != NULL) {
