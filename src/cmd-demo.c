@@ -170,7 +170,7 @@ demo_exec(const struct cmd_entry *ce, int argc, char **argv)
 	struct demo		*d;
 	long long		 rows = DEMO_ROWS;
 	char			*bindir, *plan, *cause = NULL;
-	int			 ch, keep = 0, rc;
+	int			 ch, keep = 0, rc, rolled_back = 0;
 	double			 t0, start;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -279,9 +279,10 @@ demo_exec(const struct cmd_entry *ce, int argc, char **argv)
 
 	a.plan = plan;
 	a.conninfo = demo_conninfo(d);
-	rc = cmd_run_plan(&a);
+	rc = cmd_run_plan(&a, &rolled_back);
 
-	printf("\nbellows demo: %s (exit %d)\n", demo_outcome(rc), rc);
+	printf("\nbellows demo: %s (exit %d)\n", rolled_back ?
+	    "the run was rolled back" : demo_outcome(rc), rc);
 	if (keep) {
 		demo_traffic_stop(d);
 		printf("the server keeps running (--keep) in %s\n"

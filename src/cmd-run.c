@@ -237,19 +237,23 @@ run_loop(struct engine *e, int yes, int interactive)
 		if (engine_finished(e))
 			break;
 		/* A failing checklist item waits for the database or for an
-		 * override; with no terminal and no --yes nobody can give
-		 * one, so it is as much a question as a confirmation. */
-		if (!interactive && !yes && s->state == ENGINE_CHECKLIST &&
+		 * override.  With no terminal and no --yes nobody can give one,
+		 * so it is as much a question as a confirmation (exit 2);
+		 * --yes never overrides one, so it fails the run (exit 1). */
+		if ((yes || !interactive) && s->state == ENGINE_CHECKLIST &&
 		    s->question == ENGINE_Q_NONE && s->reason != NULL) {
-			fprintf(stderr, "bellows: %s and standard input is not a "
-			    "terminal to override it; fix it, or run on a "
-			    "terminal\n", s->reason);
-			engine_command(e, ENGINE_CMD_QUIT, "a checklist item fails "
-			    "and there is no terminal to override it", &cause);
+			fprintf(stderr, "bellows: %s; %s: fix it, or run on a "
+			    "terminal and override it with a reason\n", s->reason,
+			    yes ? "--yes never overrides an automatic item" :
+			    "standard input is not a terminal to override it");
+			engine_command(e, ENGINE_CMD_QUIT, yes ? "an automatic "
+			    "checklist item fails under --yes" : "a checklist "
+			    "item fails and there is no terminal to override it",
+			    &cause);
 			free(cause);
 			cause = NULL;
 			linebuf_free(&lb);
-			return (CMD_EXIT_USAGE);
+			return (yes ? CMD_EXIT_FAILED : CMD_EXIT_USAGE);
 		}
 		if (s->question != ENGINE_Q_NONE && s->question_id != asked) {
 			asked = s->question_id;
@@ -365,11 +369,11 @@ run_exec(const struct cmd_entry *ce, int argc, char **argv)
 	if (argc - optind != 1)
 		return (cmd_usage_error(ce, "expected one PLAN file"));
 	a.plan = argv[optind];
-	return (cmd_run_plan(&a));
+	return (cmd_run_plan(&a, NULL));
 }
 
 int
-cmd_run_plan(const struct cmd_run_args *a)
+cmd_run_plan(const struct cmd_run_args *a, int *rolled_back)
 {
 	struct plan_defaults	 defaults = { 0 };
 	struct engine_options	 o = { 0 };
@@ -482,6 +486,8 @@ cmd_run_plan(const struct cmd_run_args *a)
 	console_free(con);
 	if (rc != CMD_EXIT_DONE && engine_snapshot(e)->reason != NULL)
 		fprintf(stderr, "bellows: %s\n", engine_snapshot(e)->reason);
+	if (rolled_back != NULL)
+		*rolled_back = engine_snapshot(e)->state == ENGINE_ROLLED_BACK;
 	exec = engine_conn(e);
 	engine_free(e);
 	conn_close(mon);

@@ -46,7 +46,9 @@ struct cmd_run_args {
 	int		 no_tui;
 	int		 force;
 };
-int	cmd_run_plan(const struct cmd_run_args *);
+/* Runs the plan; *ROLLED_BACK (when not NULL) says whether the run ended
+ * rolled back, which exits 0 like a run that went to the end. */
+int	cmd_run_plan(const struct cmd_run_args *, int *rolled_back);
 
 /*
  * For the commands that read a run from the journal (status, report,

@@ -34,6 +34,7 @@
 #define ENGINE_SAMPLE_MS	200	/* blocker sampling while a DDL waits */
 #define ENGINE_RECHECK_MS	5000	/* failing automatic checklist items */
 #define ENGINE_RECONNECT_MAX_MS	30000
+#define ENGINE_MON_RETRY_MS	2000	/* reopening a dropped monitor */
 
 /* What a step's SQL is, decided once from its parse tree. */
 struct engine_stepinfo {
@@ -122,6 +123,13 @@ struct engine {
 	int			 pause_slept;		/* pause_ms done for this batch */
 
 	struct conn_error	 saved_err;	/* while an invalid index is dropped */
+	int			 invalid_checked; /* before this attempt */
+	enum engine_state	 rb_from;	/* where a rollback was asked */
+	int			 rollback_after_pause; /* r in a backfill */
+	char			*state_before;	/* the run's, when taken */
+	int64_t			*bf_rows;	/* per phase: backfilled rows */
+	int			 mon_down;	/* the monitor connection dropped */
+	int64_t			 mon_retry_at;
 
 	struct engine_pending	*pending;
 	size_t			 npending;
@@ -138,6 +146,8 @@ static void	engine_backfill_next(struct engine *);
 static int	engine_backfill_hook(struct engine *, PGresult *, char **);
 static void	engine_run_state(struct engine *, const char *);
 static void	engine_checklist_next(struct engine *);
+static void	engine_backfill_forget(struct engine *);
+static int	engine_ask_rollback(struct engine *, char **);
 
 static int64_t
 engine_real_clock(void *arg)
@@ -231,6 +241,10 @@ engine_vevent(struct engine *e, int run_level, const char *kind,
 
 	if (fmt != NULL)
 		detail = xvasprintf(fmt, ap);
+	/* Before the checklist is through, no phase has started: events
+	 * are the run's, never a step's that did not run. */
+	if (!e->checklist_done && !e->rolling_back)
+		run_level = 1;
 	ev.at_ms = engine_now(e);
 	ev.phase = run_level ? NULL : engine_phase_name(e);
 	ev.step = run_level ? NULL : engine_step_name(e);
@@ -644,6 +658,8 @@ engine_finish(struct engine *e, enum engine_state st, const char *runstate,
 {
 	char	*cause = NULL;
 
+	if (runstate == NULL)
+		runstate = "interrupted";
 	e->state = st;
 	e->exit_code = code;
 	engine_answered(e);
@@ -656,13 +672,23 @@ engine_finish(struct engine *e, enum engine_state st, const char *runstate,
 
 /* ------------------------------------------------------------- step jobs */
 
+/* The step's row says what it did, in the step's own transaction when it
+ * has one: done going forward; undone (rolled_back) when rolling back. */
+static int
+engine_step_journal(struct engine *e, char **cause)
+{
+	if (e->rolling_back)
+		return (journal_set_undo(e->exec, e->plan->name, (int)e->phase,
+		    (int)e->step, JOURNAL_DONE, cause));
+	return (journal_set_step(e->exec, e->plan->name, (int)e->phase,
+	    (int)e->step, JOURNAL_DONE, cause));
+}
+
 static int
 engine_step_hook(struct engine *e, PGresult *res, char **cause)
 {
 	(void)res;
-	return (journal_set_step(e->exec, e->plan->name, (int)e->phase,
-	    (int)e->step, e->rolling_back ? JOURNAL_ROLLED_BACK : JOURNAL_DONE,
-	    cause));
+	return (engine_step_journal(e, cause));
 }
 
 static void
@@ -676,9 +702,7 @@ engine_step_done(struct engine *e, PGresult *res)
 
 		/* Autocommit: journal right after (see engine_resume_check
 		 * for the window in between). */
-		if (journal_set_step(e->exec, e->plan->name, (int)e->phase,
-		    (int)e->step, e->rolling_back ? JOURNAL_ROLLED_BACK :
-		    JOURNAL_DONE, &cause) != 0) {
+		if (engine_step_journal(e, &cause) != 0) {
 			engine_stop(e, "journal: %s", cause);
 			free(cause);
 			return;
@@ -707,6 +731,7 @@ engine_retry_timer(struct engine *e)
 }
 
 static void	engine_step_failed(struct engine *, struct conn_error *);
+static void	engine_drop_invalid_failed(struct engine *, struct conn_error *);
 
 /* A failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind: drop
  * it (concurrently, as its own job) before retrying or rolling back. */
@@ -734,6 +759,42 @@ engine_invalid_index(struct engine *e, const struct engine_stepinfo *si)
 	return (found);
 }
 
+/* Journal how the current step (or its undo) stopped: failed or
+ * interrupted. */
+static int
+engine_journal_stopped(struct engine *e, const char *state, char **cause)
+{
+	if (e->rolling_back)
+		return (journal_set_undo(e->exec, e->plan->name, (int)e->phase,
+		    (int)e->step, state, cause));
+	return (journal_set_step(e->exec, e->plan->name, (int)e->phase,
+	    (int)e->step, state, cause));
+}
+
+/* Drop the INVALID index of the current step (see engine_invalid_index)
+ * as a job of its own; DONE runs once it is gone. */
+static void
+engine_drop_invalid(struct engine *e, void (*done)(struct engine *, PGresult *))
+{
+	const struct engine_stepinfo	*si = &e->info[e->phase][e->step];
+	char				*q, *sql, *sch;
+
+	engine_job_reset(e);
+	q = conn_quote_ident(e->exec, si->index_name);
+	if (si->index_schema != NULL) {
+		sch = conn_quote_ident(e->exec, si->index_schema);
+		sql = xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s.%s", sch, q);
+		free(sch);
+	} else
+		sql = xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", q);
+	free(q);
+	engine_job_add(e, sql, 0);
+	free(sql);
+	e->job.done = done;
+	e->job.fail = engine_drop_invalid_failed;
+	engine_job_start(e);
+}
+
 static void
 engine_dropped_invalid(struct engine *e, PGresult *res)
 {
@@ -746,11 +807,36 @@ engine_dropped_invalid(struct engine *e, PGresult *res)
 	conn_error_clear(&e->saved_err);
 }
 
+/* Before an attempt: an INVALID index of the step's name is what an
+ * interrupted CREATE INDEX CONCURRENTLY leaves (kill -9, a lost
+ * connection); the attempt would fail on it (42P07), or with IF NOT
+ * EXISTS succeed and leave it INVALID. */
+static void
+engine_dropped_before_run(struct engine *e, PGresult *res)
+{
+	const struct engine_stepinfo	*si = &e->info[e->phase][e->step];
+
+	(void)res;
+	engine_event(e, "invalid-index-dropped", "dropped the INVALID index %s "
+	    "left by an interrupted CREATE INDEX CONCURRENTLY; building it "
+	    "again", si->index_name);
+	engine_run_step(e);
+}
+
 static void
 engine_drop_invalid_failed(struct engine *e, struct conn_error *err)
 {
 	char	*m = conn_error_format(err);
 
+	if (e->quitting) {
+		free(m);
+		conn_error_clear(&e->saved_err);
+		engine_event(e, "interrupted", "while dropping the INVALID "
+		    "index %s", e->info[e->phase][e->step].index_name);
+		engine_finish(e, ENGINE_INTERRUPTED, "interrupted",
+		    CMD_EXIT_INTERRUPTED);
+		return;
+	}
 	engine_stop(e, "could not drop the INVALID index left by CREATE INDEX "
 	    "CONCURRENTLY: %s", m);
 	free(m);
@@ -762,9 +848,10 @@ engine_step_failed(struct engine *e, struct conn_error *err)
 {
 	const struct plan_phase		*ph = &e->plan->phases[e->phase];
 	const struct engine_stepinfo	*si = &e->info[e->phase][e->step];
-	char				*m, *cause = NULL, *q, *sql;
+	char				*m, *cause = NULL;
 	/* retries: attempts after the first (bellows-plan(5)). */
 	int				 attempts = e->plan->retries + 1;
+	int				 retrying;
 	int64_t				 wait;
 
 	if (!e->rolling_back && si->index_name != NULL &&
@@ -772,38 +859,34 @@ engine_step_failed(struct engine *e, struct conn_error *err)
 		conn_error_clear(&e->saved_err);
 		e->saved_err = *err;
 		memset(err, 0, sizeof *err);
-		engine_job_reset(e);
-		q = conn_quote_ident(e->exec, si->index_name);
-		if (si->index_schema != NULL) {
-			char *s = conn_quote_ident(e->exec, si->index_schema);
-			sql = xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s.%s",
-			    s, q);
-			free(s);
-		} else
-			sql = xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", q);
-		free(q);
-		engine_job_add(e, sql, 0);
-		free(sql);
-		e->job.done = engine_dropped_invalid;
-		e->job.fail = engine_drop_invalid_failed;
-		engine_job_start(e);
+		engine_drop_invalid(e, engine_dropped_invalid);
 		return;
 	}
 
-	e->snap.step_state[e->phase][e->step] = ENGINE_STEP_FAILED;
 	if (err->sqlstate[0] == '\0' && !conn_alive(e->exec))
 		snprintf(err->sqlstate, sizeof err->sqlstate, "%s",
 		    CONN_CONNECTION_LOST);
-	if (conn_alive(e->exec) && !e->job_running &&
-	    journal_set_step(e->exec, e->plan->name, (int)e->phase,
-	    (int)e->step, e->quitting ? JOURNAL_INTERRUPTED : JOURNAL_FAILED,
-	    &cause) != 0) {
+	/* A lock timeout with attempts left is still the step's own
+	 * business: it stays running through the backoff. */
+	retrying = !e->quitting && conn_alive(e->exec) &&
+	    conn_error_is(err, CONN_LOCK_TIMEOUT) && e->attempts < attempts;
+	if (e->rolling_back) {
+		/* The undo failed: the step's change still stands, and the
+		 * next rollback undoes it again. */
+		e->snap.step_state[e->phase][e->step] = ENGINE_STEP_DONE;
+	} else
+		e->snap.step_state[e->phase][e->step] = retrying ?
+		    ENGINE_STEP_RUNNING : ENGINE_STEP_FAILED;
+	if (!retrying && conn_alive(e->exec) && !e->job_running &&
+	    engine_journal_stopped(e, e->quitting ? JOURNAL_INTERRUPTED :
+	    JOURNAL_FAILED, &cause) != 0) {
 		free(cause);
 		cause = NULL;
 	}
 	if (e->quitting) {
-		engine_event(e, "interrupted", "%s: the statement was cancelled "
-		    "and rolled back", ph->steps[e->step].name);
+		engine_event(e, "interrupted", "%s%s: the statement was "
+		    "cancelled and rolled back", e->rolling_back ? "undo of " :
+		    "", ph->steps[e->step].name);
 		engine_finish(e, ENGINE_INTERRUPTED, "interrupted",
 		    CMD_EXIT_INTERRUPTED);
 		return;
@@ -822,11 +905,10 @@ engine_step_failed(struct engine *e, struct conn_error *err)
 		engine_event(e, "lock-timeout", "attempt %d of %d gave up after "
 		    "lock_timeout %ldms; blocked by %s", e->attempts, attempts,
 		    e->plan->lock_timeout_ms, e->blocker != NULL ? e->blocker :
+		    e->mon_down ? "a session the monitor could not see (its "
+		    "connection is down)" :
 		    "a session that was gone before it could be seen");
-		if (e->attempts < attempts) {
-			/* Still the step's own business: not failed yet. */
-			e->snap.step_state[e->phase][e->step] =
-			    ENGINE_STEP_RUNNING;
+		if (retrying) {
 			wait = engine_backoff_ms(e->attempts,
 			    (double)rand_r(&e->seed) / ((double)RAND_MAX + 1));
 			engine_event(e, "backoff", "retrying in %.1fs",
@@ -841,6 +923,7 @@ engine_step_failed(struct engine *e, struct conn_error *err)
 		    "lock within %ldms; in the way: %s", e->attempts,
 		    e->attempts == 1 ? "" : "s",
 		    e->plan->lock_timeout_ms, e->blocker != NULL ? e->blocker :
+		    e->mon_down ? "unknown (the monitor connection is down)" :
 		    "unknown (the blocker had gone when sampled)");
 	} else if (conn_error_is(err, CONN_QUERY_CANCELED))
 		engine_stop(e, "cancelled: %s", m);
@@ -868,11 +951,20 @@ engine_run_step(struct engine *e)
 	st = &e->plan->phases[e->phase].steps[e->step];
 	si = &e->info[e->phase][e->step];
 	sql = e->rolling_back ? st->rollback : st->sql;
-	e->attempts++;
 	e->timer_at = -1;
+	if (!e->rolling_back && si->index_name != NULL && !e->invalid_checked &&
+	    engine_invalid_index(e, si)) {
+		e->invalid_checked = 1;
+		engine_drop_invalid(e, engine_dropped_before_run);
+		return;
+	}
+	e->invalid_checked = 0;
+	e->attempts++;
 	engine_clear_blocker(e);
-	if (journal_set_step(e->exec, e->plan->name, (int)e->phase,
-	    (int)e->step, JOURNAL_RUNNING, &cause) != 0) {
+	if ((e->rolling_back ? journal_set_undo(e->exec, e->plan->name,
+	    (int)e->phase, (int)e->step, JOURNAL_RUNNING, &cause) :
+	    journal_set_step(e->exec, e->plan->name, (int)e->phase,
+	    (int)e->step, JOURNAL_RUNNING, &cause)) != 0) {
 		engine_stop(e, "journal: %s", cause);
 		free(cause);
 		return;
@@ -1062,6 +1154,17 @@ engine_backfill_progress(struct engine *e)
 	e->snap.batches = e->snap.backfill.batches;
 }
 
+/* The backfill object goes; the snapshot's strings pointed into it. */
+static void
+engine_backfill_forget(struct engine *e)
+{
+	backfill_free(e->bf);
+	e->bf = NULL;
+	e->snap.backfill.cursor = NULL;
+	e->snap.backfill.throttle = NULL;
+	e->snap.backfill.plan = NULL;
+}
+
 static void
 engine_backfill_failed(struct engine *e, struct conn_error *err)
 {
@@ -1111,6 +1214,7 @@ engine_backfill_batch_done(struct engine *e, PGresult *res)
 	took = engine_now(e) - e->snap.started_ms;
 	backfill_batch_done(e->bf, rows, took);
 	engine_backfill_progress(e);
+	e->bf_rows[e->phase] = e->snap.backfill.rows_done;
 	/* Batches are reported, not journaled one by one: the journal has
 	 * the cursor and counters, committed with each batch. */
 	snprintf(detail, sizeof detail, "batch %lld: %lld rows up to key %s "
@@ -1145,12 +1249,7 @@ engine_backfill_bound_done(struct engine *e, PGresult *res)
 		engine_event(e, "done", "backfill finished: %lld rows in %lld "
 		    "batches", (long long)e->snap.rows_done,
 		    (long long)e->snap.batches);
-		backfill_free(e->bf);
-		e->bf = NULL;
-		/* The snapshot's strings pointed into the backfill. */
-		e->snap.backfill.cursor = NULL;
-		e->snap.backfill.throttle = NULL;
-		e->snap.backfill.plan = NULL;
+		engine_backfill_forget(e);
 		engine_next_phase(e);
 		engine_next(e);
 		return;
@@ -1200,9 +1299,29 @@ engine_backfill_next(struct engine *e)
 		engine_event(e, "paused", "between batches, %lld rows done",
 		    (long long)e->snap.rows_done);
 		engine_run_state(e, "paused");
+		if (e->rollback_after_pause) {
+			char	*why = NULL;
+
+			e->rollback_after_pause = 0;
+			e->rb_from = ENGINE_PAUSED;
+			if (engine_ask_rollback(e, &why) != 0) {
+				engine_event(e, "rollback-refused", "%s", why);
+				free(why);
+			}
+		}
 		return;
 	}
-	hold = backfill_throttle(e->bf, e->mon, &reason);
+	if (e->mon_down && (e->plan->phases[e->phase].backfill.throttle_sql !=
+	    NULL || e->plan->phases[e->phase].backfill.max_replica_lag_ms > 0 ||
+	    e->plan->phases[e->phase].backfill.max_blocked_ms > 0)) {
+		/* The throttles read the monitor: blind, they hold. */
+		hold = 1;
+		reason = "the monitor connection is down, so the throttles "
+		    "(replica lag, blocked sessions, throttle_sql) are blind; "
+		    "holding until it is back";
+	} else
+		hold = backfill_throttle(e->bf, e->mon_down ? NULL : e->mon,
+		    &reason);
 	if ((reason == NULL) != (e->throttle_shown == NULL) ||
 	    (reason != NULL && strcmp(reason, e->throttle_shown) != 0)) {
 		if (reason != NULL)
@@ -1314,9 +1433,11 @@ engine_checklist_next(struct engine *e)
 	enum engine_check_status st = ENGINE_CHECK_UNKNOWN;
 	size_t			 i, failing = 0, ask = SIZE_MAX;
 	char			*cause = NULL;
+	struct buf		 fails;
 
 	e->timer_at = -1;
 	e->state = ENGINE_CHECKLIST;
+	buf_init(&fails);
 	for (i = 0; i < e->plan->nchecklist; i++) {
 		c = &e->plan->checklist[i];
 		if (engine_check_ok(e, i))
@@ -1347,6 +1468,9 @@ engine_checklist_next(struct engine *e)
 		case CHECKLIST_FAIL:
 			st = ENGINE_CHECK_FAIL;
 			failing++;
+			buf_printf(&fails, "%s%s (%s: %s)", failing > 1 ? "; " :
+			    "", c->id, c->text, r.value != NULL ? r.value :
+			    "failed");
 			if (e->checks[i].status != ENGINE_CHECK_FAIL)
 				engine_run_event(e, "check-fail", "%s: %s: %s; "
 				    "waiting for it to clear (or override it "
@@ -1391,12 +1515,14 @@ engine_checklist_next(struct engine *e)
 	}
 	if (failing > 0) {
 		free(e->reason);
-		e->reason = xasprintf("%zu checklist item%s failing", failing,
-		    failing == 1 ? "" : "s");
+		e->reason = xasprintf("checklist item%s failing: %s",
+		    failing == 1 ? "" : "s", fails.data);
+		buf_free(&fails);
 		e->timer_at = engine_now(e) + ENGINE_RECHECK_MS;
 		e->timer_fn = engine_checklist_next;
 		return;
 	}
+	buf_free(&fails);
 	if (ask != SIZE_MAX)
 		return;
 	e->checklist_done = 1;
@@ -1409,116 +1535,135 @@ engine_checklist_next(struct engine *e)
 
 /* -------------------------------------------------------------- rollback */
 
-static char *
-engine_rollback_list(struct engine *e)
+/*
+ * A rollback walks the plan in reverse from the last thing that ran.  One
+ * walker serves both the question (what will be undone, and lost) and the
+ * rollback itself, so that the two cannot disagree.
+ */
+enum engine_rb_kind {
+	ENGINE_RB_UNDO,		/* a done step: run its rollback SQL */
+	ENGINE_RB_IRREVERSIBLE,	/* a done step with none: the walk ends */
+	ENGINE_RB_CLEAN,	/* an unfinished index build left INVALID */
+	ENGINE_RB_FORGET,	/* an unfinished step: nothing to undo */
+	ENGINE_RB_PHASE		/* a gate, backfill or verify that started */
+};
+
+struct engine_rb {
+	size_t	 p, s;		/* the item */
+	int	 begun;		/* the walk has started */
+	int	 ended;		/* past --to, or past an irreversible step */
+};
+
+static int
+engine_rb_next(struct engine *e, struct engine_rb *it, enum engine_rb_kind *kind)
 {
 	const struct plan_phase	*ph;
-	struct buf		 b;
-	size_t			 p, s;
-
-	buf_init(&b);
-	for (p = e->plan->nphases; p-- > 0;) {
-		ph = &e->plan->phases[p];
-		if (ph->kind != PLAN_PHASE_STEPS)
-			continue;
-		for (s = ph->nsteps; s-- > 0;) {
-			if (e->snap.step_state[p][s] != ENGINE_STEP_DONE &&
-			    e->snap.step_state[p][s] != ENGINE_STEP_FAILED &&
-			    e->snap.step_state[p][s] != ENGINE_STEP_RUNNING)
-				continue;
-			if (ph->steps[s].rollback == NULL) {
-				buf_printf(&b, "  %s / %s: irreversible, rollback "
-				    "stops here\n", ph->name, ph->steps[s].name);
-				return (buf_detach(&b));
-			}
-			buf_printf(&b, "  %s / %s: %s\n", ph->name,
-			    ph->steps[s].name, ph->steps[s].rollback);
-		}
-		if (e->o.rollback_to != NULL &&
-		    strcmp(ph->name, e->o.rollback_to) == 0)
-			break;
-	}
-	if (b.len == 0)
-		buf_puts(&b, "  nothing to undo\n");
-	return (buf_detach(&b));
-}
-
-static void
-engine_rollback_next(struct engine *e)
-{
-	const struct plan_phase	*ph;
-	size_t			 p, s;
 	int			 st;
 
-	for (p = e->plan->nphases; p-- > 0;) {
-		ph = &e->plan->phases[p];
-		if (ph->kind != PLAN_PHASE_STEPS) {
-			if (e->snap.step_state[p][0] != ENGINE_STEP_PENDING &&
-			    e->snap.step_state[p][0] != ENGINE_STEP_ROLLED_BACK) {
-				e->phase = p;
-				e->step = 0;
-				e->snap.step_state[p][0] = ENGINE_STEP_ROLLED_BACK;
-				engine_phase_row(e, JOURNAL_ROLLED_BACK);
-			}
-		} else {
-			for (s = ph->nsteps; s-- > 0;) {
-				st = e->snap.step_state[p][s];
-				if (st != ENGINE_STEP_DONE &&
-				    st != ENGINE_STEP_FAILED &&
-				    st != ENGINE_STEP_RUNNING)
-					continue;
-				e->phase = p;
-				e->step = s;
-				if (ph->steps[s].rollback == NULL) {
-					engine_event(e, "irreversible", "step "
-					    "'%s' has no rollback; rollback stops "
-					    "here", ph->steps[s].name);
-					free(e->reason);
-					e->reason = xasprintf("rollback stopped at "
-					    "the irreversible step '%s' of phase "
-					    "'%s'", ph->steps[s].name, ph->name);
-					engine_finish(e, ENGINE_STOPPED, "failed",
-					    CMD_EXIT_FAILED);
-					return;
-				}
-				if (st == ENGINE_STEP_FAILED ||
-				    st == ENGINE_STEP_RUNNING) {
-					/* Never committed: nothing to undo.  A
-					 * failed CONCURRENTLY step was cleaned up
-					 * when it failed. */
-					e->snap.step_state[p][s] =
-					    ENGINE_STEP_PENDING;
-					continue;
-				}
-				e->attempts = 0;
-				engine_run_step(e);
-				return;
-			}
-		}
-		if (e->o.rollback_to != NULL &&
-		    strcmp(ph->name, e->o.rollback_to) == 0)
-			break;
+	if (it->ended)
+		return (0);
+	if (!it->begun) {
+		it->begun = 1;
+		it->p = e->plan->nphases;
+		it->s = 0;
 	}
-	engine_run_event(e, "rolled-back", "rollback complete%s%s",
-	    e->o.rollback_to != NULL ? " down to phase " : "",
-	    e->o.rollback_to != NULL ? e->o.rollback_to : "");
-	e->phase = 0;
-	e->step = 0;
-	engine_finish(e, ENGINE_ROLLED_BACK, "rolled_back", CMD_EXIT_DONE);
+	for (;;) {
+		if (it->s == 0) {
+			/* Leaving phase it->p (or starting): --to ends the
+			 * walk after that phase. */
+			if (it->p < e->plan->nphases && e->o.rollback_to != NULL &&
+			    strcmp(e->plan->phases[it->p].name,
+			    e->o.rollback_to) == 0) {
+				it->ended = 1;
+				return (0);
+			}
+			if (it->p == 0) {
+				it->ended = 1;
+				return (0);
+			}
+			it->p--;
+			ph = &e->plan->phases[it->p];
+			it->s = ph->kind == PLAN_PHASE_STEPS ? ph->nsteps : 1;
+			if (it->s == 0)
+				continue;
+		}
+		it->s--;
+		ph = &e->plan->phases[it->p];
+		st = e->snap.step_state[it->p][it->s];
+		if (st == ENGINE_STEP_PENDING || st == ENGINE_STEP_ROLLED_BACK)
+			continue;
+		if (ph->kind != PLAN_PHASE_STEPS) {
+			*kind = ENGINE_RB_PHASE;
+			return (1);
+		}
+		if (st == ENGINE_STEP_FAILED || st == ENGINE_STEP_RUNNING) {
+			/* Never committed, or an autocommit statement that
+			 * stopped part-way: only an index build leaves
+			 * something (an INVALID index) behind. */
+			*kind = e->info[it->p][it->s].index_name != NULL &&
+			    conn_alive(e->exec) && engine_invalid_index(e,
+			    &e->info[it->p][it->s]) ? ENGINE_RB_CLEAN :
+			    ENGINE_RB_FORGET;
+			return (1);
+		}
+		if (ph->steps[it->s].rollback == NULL) {
+			it->ended = 1;
+			*kind = ENGINE_RB_IRREVERSIBLE;
+			return (1);
+		}
+		*kind = ENGINE_RB_UNDO;
+		return (1);
+	}
 }
 
-static void
-engine_ask_rollback(struct engine *e)
+/* What running SQL loses for good, as "the column orders.x and its data";
+ * NULL when it drops nothing that holds data. */
+static char *
+engine_rb_loss(const char *sql)
 {
-	char	*list = engine_rollback_list(e);
+	struct sql_script		*sc;
+	const struct PgQuery__Node	*n, *c;
+	const PgQuery__AlterTableStmt	*at;
+	const PgQuery__DropStmt		*ds;
+	struct buf			 b;
+	size_t				 i, k;
 
-	e->rolling_back = 1;
-	engine_ask(e, ENGINE_Q_CONFIRM, xasprintf("roll back, undoing in this "
-	    "order:\n%s", list), NULL);
-	free(list);
+	buf_init(&b);
+	sc = sql_parse(sql);
+	for (i = 0; i < sc->nstmts; i++) {
+		if ((n = sc->stmts[i].node) == NULL)
+			continue;
+		if (n->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT) {
+			at = n->alter_table_stmt;
+			for (k = 0; k < at->n_cmds; k++) {
+				c = at->cmds[k];
+				if (c->node_case !=
+				    PG_QUERY__NODE__NODE_ALTER_TABLE_CMD ||
+				    c->alter_table_cmd->subtype !=
+				    PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn)
+					continue;
+				buf_printf(&b, "%sthe column %s.%s and its data",
+				    b.len > 0 ? "; " : "", at->relation != NULL ?
+				    at->relation->relname : "?",
+				    c->alter_table_cmd->name);
+			}
+		} else if (n->node_case == PG_QUERY__NODE__NODE_DROP_STMT) {
+			ds = n->drop_stmt;
+			if (ds->remove_type ==
+			    PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
+			    ds->remove_type ==
+			    PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)
+				buf_printf(&b, "%sthe table and every row in it",
+				    b.len > 0 ? "; " : "");
+		}
+	}
+	sql_free(sc);
+	if (b.len == 0) {
+		buf_free(&b);
+		return (NULL);
+	}
+	return (buf_detach(&b));
 }
-
-/* ------------------------------------------------------------- the walk */
 
 /* "    takes ACCESS EXCLUSIVE on orders (brief)" for each statement. */
 static void
@@ -1538,6 +1683,195 @@ engine_lock_lines(struct buf *b, const char *sql)
 	}
 	sql_free(s);
 }
+
+/*
+ * The rollback question: each thing to undo with its SQL and the lock it
+ * takes, then what is lost with it (the data of what it drops, the rows
+ * backfilled since, writes of app versions deployed through gates since).
+ * 0, or -1 and *cause when there is nothing the rollback can do.
+ */
+static int
+engine_rollback_prompt(struct engine *e, char **prompt, char **cause)
+{
+	const struct plan_phase	*ph;
+	struct engine_rb	 it = { 0 };
+	enum engine_rb_kind	 kind;
+	struct buf		 b, lost, since;
+	char			*loss;
+	int			 n = 0;
+
+	*prompt = NULL;
+	buf_init(&b);
+	buf_init(&lost);
+	buf_init(&since);
+	while (engine_rb_next(e, &it, &kind) && *cause == NULL) {
+		ph = &e->plan->phases[it.p];
+		switch (kind) {
+		case ENGINE_RB_UNDO:
+			n++;
+			buf_printf(&b, "  %s / %s: %s\n", ph->name,
+			    ph->steps[it.s].name, ph->steps[it.s].rollback);
+			engine_lock_lines(&b, ph->steps[it.s].rollback);
+			if ((loss = engine_rb_loss(ph->steps[it.s].rollback)) !=
+			    NULL) {
+				buf_printf(&lost, "    %s\n", loss);
+				free(loss);
+			}
+			break;
+		case ENGINE_RB_IRREVERSIBLE:
+			if (n == 0)
+				*cause = xasprintf("nothing can be rolled back: "
+				    "the last step that ran, '%s' of phase "
+				    "'%s', is irreversible (it has no rollback)",
+				    ph->steps[it.s].name, ph->name);
+			else
+				buf_printf(&b, "  then stops at %s / %s: "
+				    "irreversible (no rollback); what ran before "
+				    "it stays\n", ph->name, ph->steps[it.s].name);
+			break;
+		case ENGINE_RB_CLEAN:
+			n++;
+			buf_printf(&b, "  %s / %s: drop the INVALID index %s "
+			    "its interrupted build left\n    takes SHARE UPDATE "
+			    "EXCLUSIVE on its table (waits for transactions)\n",
+			    ph->name, ph->steps[it.s].name,
+			    e->info[it.p][it.s].index_name);
+			break;
+		case ENGINE_RB_FORGET:
+			break;
+		case ENGINE_RB_PHASE:
+			if (ph->kind == PLAN_PHASE_BACKFILL)
+				buf_printf(&since, "    backfill '%s': %lld rows "
+				    "written (SET %s)\n", ph->name,
+				    (long long)e->bf_rows[it.p], ph->backfill.set);
+			else if (ph->kind == PLAN_PHASE_GATE)
+				buf_printf(&since, "    gate '%s' was passed: "
+				    "what the app version deployed then has "
+				    "written there (roll the app back first)\n",
+				    ph->name);
+			break;
+		}
+	}
+	if (*cause == NULL && n == 0)
+		*cause = xstrdup("nothing to roll back: no step has run");
+	if (*cause == NULL) {
+		buf_puts(&b, "lost for good:\n");
+		if (lost.len > 0) {
+			buf_puts(&b, lost.data);
+			if (since.len > 0)
+				buf_printf(&b, "  with the data written since:\n"
+				    "%s", since.data);
+		} else
+			buf_puts(&b, "    no data: the undo drops no column or "
+			    "table\n");
+		*prompt = xasprintf("roll back, undoing in this order:\n%s",
+		    b.data);
+	}
+	buf_free(&b);
+	buf_free(&lost);
+	buf_free(&since);
+	return (*cause == NULL ? 0 : -1);
+}
+
+/* A step or phase the rollback passes without SQL: journaled as rolled
+ * back, so that no row stays running or failed under a rolled-back run. */
+static void
+engine_rb_mark(struct engine *e, size_t p, size_t s)
+{
+	const struct plan_phase	*ph = &e->plan->phases[p];
+	char			*cause = NULL;
+
+	e->phase = p;
+	e->step = s;
+	e->snap.step_state[p][s] = ENGINE_STEP_ROLLED_BACK;
+	if (ph->kind == PLAN_PHASE_BACKFILL && e->bf_rows[p] > 0)
+		engine_event(e, "rolled-back", "the backfill's %lld rows are "
+		    "no longer counted; a new run starts it afresh",
+		    (long long)e->bf_rows[p]);
+	if (ph->kind == PLAN_PHASE_BACKFILL) {
+		e->bf_rows[p] = 0;
+		engine_backfill_forget(e);
+	}
+	if (journal_set_step(e->exec, e->plan->name, (int)p,
+	    ph->kind == PLAN_PHASE_STEPS ? (int)s : -1, JOURNAL_ROLLED_BACK,
+	    &cause) != 0) {
+		fprintf(stderr, "bellows: journal: %s\n", cause);
+		free(cause);
+	}
+}
+
+static void
+engine_rb_cleaned(struct engine *e, PGresult *res)
+{
+	(void)res;
+	engine_event(e, "invalid-index-dropped", "dropped the INVALID index "
+	    "%s left by the interrupted build",
+	    e->info[e->phase][e->step].index_name);
+	engine_rb_mark(e, e->phase, e->step);
+	engine_rollback_next(e);
+}
+
+static void
+engine_rollback_next(struct engine *e)
+{
+	const struct plan_phase	*ph;
+	struct engine_rb	 it = { 0 };
+	enum engine_rb_kind	 kind;
+
+	while (engine_rb_next(e, &it, &kind)) {
+		ph = &e->plan->phases[it.p];
+		e->phase = it.p;
+		e->step = it.s;
+		switch (kind) {
+		case ENGINE_RB_UNDO:
+			e->attempts = 0;
+			engine_run_step(e);
+			return;
+		case ENGINE_RB_CLEAN:
+			engine_drop_invalid(e, engine_rb_cleaned);
+			return;
+		case ENGINE_RB_FORGET:
+		case ENGINE_RB_PHASE:
+			engine_rb_mark(e, it.p, it.s);
+			/* The walk reads the states: start it again. */
+			memset(&it, 0, sizeof it);
+			continue;
+		case ENGINE_RB_IRREVERSIBLE:
+			engine_event(e, "irreversible", "step '%s' has no "
+			    "rollback; rollback stops here",
+			    ph->steps[it.s].name);
+			free(e->reason);
+			e->reason = xasprintf("rollback stopped at the "
+			    "irreversible step '%s' of phase '%s'",
+			    ph->steps[it.s].name, ph->name);
+			engine_finish(e, ENGINE_STOPPED, "failed",
+			    CMD_EXIT_FAILED);
+			return;
+		}
+	}
+	engine_run_event(e, "rolled-back", "rollback complete%s%s",
+	    e->o.rollback_to != NULL ? " down to phase " : "",
+	    e->o.rollback_to != NULL ? e->o.rollback_to : "");
+	e->phase = 0;
+	e->step = 0;
+	engine_finish(e, ENGINE_ROLLED_BACK, "rolled_back", CMD_EXIT_DONE);
+}
+
+/* Ask before rolling back; -1 and *cause when there is nothing to undo. */
+static int
+engine_ask_rollback(struct engine *e, char **cause)
+{
+	char	*prompt = NULL;
+
+	*cause = NULL;
+	if (engine_rollback_prompt(e, &prompt, cause) != 0)
+		return (-1);
+	e->rolling_back = 1;
+	engine_ask(e, ENGINE_Q_CONFIRM, prompt, NULL);
+	return (0);
+}
+
+/* ------------------------------------------------------------- the walk */
 
 static char *
 engine_phase_prompt(struct engine *e)
@@ -1756,6 +2090,9 @@ engine_load_states(struct engine *e)
 			e->snap.step_state[p][s] = ENGINE_STEP_PENDING;
 			if (js == NULL)
 				continue;
+			if (ph->kind == PLAN_PHASE_BACKFILL)
+				e->bf_rows[p] = strcmp(js->state,
+				    JOURNAL_ROLLED_BACK) == 0 ? 0 : js->rows_done;
 			if (strcmp(js->state, JOURNAL_DONE) == 0)
 				e->snap.step_state[p][s] = ENGINE_STEP_DONE;
 			else if (strcmp(js->state, JOURNAL_FAILED) == 0)
@@ -1922,6 +2259,8 @@ engine_take_run(struct engine *e, char **cause)
 		engine_release(e);
 		return (rc == -2 ? CMD_EXIT_USAGE : CMD_EXIT_CONNECT);
 	}
+	free(e->state_before);
+	e->state_before = xstrdup(e->run->state);
 	if (engine_session_setup(e, cause) != 0) {
 		engine_release(e);
 		return (CMD_EXIT_CONNECT);
@@ -1950,7 +2289,19 @@ engine_start(struct engine *e, char **cause)
 	engine_run_event(e, "driver", "%s drives run '%s'%s", e->o.operator,
 	    e->plan->name, e->o.yes ? " with --yes" : "");
 	if (e->o.rollback) {
-		engine_ask_rollback(e);
+		char	*why = NULL;
+
+		e->rb_from = ENGINE_DONE;
+		if (engine_ask_rollback(e, &why) != 0) {
+			/* Nothing it could do: the run keeps the state it had. */
+			engine_run_event(e, "rollback-refused", "%s", why);
+			free(e->reason);
+			e->reason = why;
+			engine_finish(e, strncmp(why, "nothing to roll", 15) == 0 ?
+			    ENGINE_ROLLED_BACK : ENGINE_STOPPED, e->state_before,
+			    strncmp(why, "nothing to roll", 15) == 0 ?
+			    CMD_EXIT_DONE : CMD_EXIT_FAILED);
+		}
 		return (CMD_EXIT_DONE);
 	}
 	engine_next(e);
@@ -2001,10 +2352,58 @@ engine_reconnect(struct engine *e)
 	    "resuming from the journal");
 	e->phase_confirmed = 1;
 	e->attempts = 0;
-	engine_next(e);
+	if (e->rolling_back)
+		engine_rollback_next(e);
+	else
+		engine_next(e);
 }
 
 /* ------------------------------------------------------------- the loop */
+
+/*
+ * The monitor connection feeds the throttles, blocker sampling and the
+ * checklist.  When it drops (its backend terminated, a restart the
+ * executor did not notice), reopen it every ENGINE_MON_RETRY_MS, saying
+ * what is blind meanwhile.
+ */
+static void
+engine_monitor_check(struct engine *e)
+{
+	struct conn_error	 err = { 0 };
+	int64_t			 now;
+	char			*m;
+
+	if (e->mon == NULL || e->state == ENGINE_RECONNECTING)
+		return;
+	if (conn_alive(e->mon)) {
+		if (e->mon_down) {
+			e->mon_down = 0;
+			engine_event(e, "monitor-back", "the monitor connection "
+			    "is back: throttles and blocker sampling see again");
+		}
+		return;
+	}
+	now = engine_now(e);
+	if (!e->mon_down) {
+		e->mon_down = 1;
+		e->mon_retry_at = now;
+		engine_event(e, "monitor-lost", "the monitor connection "
+		    "dropped: throttles (replica lag, blocked sessions, "
+		    "throttle_sql) and blocker sampling are blind; reconnecting");
+	}
+	if (now < e->mon_retry_at)
+		return;
+	e->mon_retry_at = now + ENGINE_MON_RETRY_MS;
+	if (conn_reset(e->mon, &err) != 0) {
+		m = conn_error_format(&err);
+		conn_error_clear(&err);
+		free(m);
+		return;
+	}
+	e->mon_down = 0;
+	engine_event(e, "monitor-back", "the monitor connection is back: "
+	    "throttles and blocker sampling see again");
+}
 
 void
 engine_pollfd(struct engine *e, int *fd, int *timeout_ms)
@@ -2014,6 +2413,8 @@ engine_pollfd(struct engine *e, int *fd, int *timeout_ms)
 	*fd = e->job_running ? conn_socket(e->exec) : -1;
 	if (e->timer_at >= 0)
 		t = e->timer_at;
+	if (e->mon_down && (t < 0 || e->mon_retry_at < t))
+		t = e->mon_retry_at;
 	if (e->quitting && e->job_running && (t < 0 || e->cancel_at < t))
 		t = e->cancel_at;
 	if (e->job_running && e->sample_at >= 0 && (t < 0 || e->sample_at < t))
@@ -2031,6 +2432,7 @@ engine_advance(struct engine *e)
 
 	if (e->job_running)
 		engine_job_poll(e);
+	engine_monitor_check(e);
 	now = engine_now(e);
 	if (e->job_running && e->sample_at >= 0 && now >= e->sample_at &&
 	    e->job.ops[e->job.next].main)
@@ -2132,6 +2534,93 @@ engine_signoff(struct engine *e, const char *id, const char *reason,
 	return (0);
 }
 
+/* Whether the current step (or non-steps phase) has started. */
+static int
+engine_current_started(struct engine *e)
+{
+	const struct plan_phase	*ph;
+
+	if (!e->checklist_done || e->phase >= e->plan->nphases)
+		return (0);
+	ph = &e->plan->phases[e->phase];
+	if (ph->kind == PLAN_PHASE_STEPS && e->step >= ph->nsteps)
+		return (0);
+	return (e->snap.step_state[e->phase][ph->kind == PLAN_PHASE_STEPS ?
+	    e->step : 0] != ENGINE_STEP_PENDING);
+}
+
+/*
+ * Quitting with no statement running: a step waiting in its backoff (or
+ * a backfill between batches) was interrupted, not failed; journal it so.
+ * A stopped step stays failed.
+ */
+static void
+engine_interrupt_current(struct engine *e)
+{
+	const struct plan_phase	*ph;
+	char			*cause = NULL;
+
+	if (e->state == ENGINE_STOPPED || e->state == ENGINE_RECONNECTING ||
+	    !e->checklist_done || e->phase >= e->plan->nphases ||
+	    e->exec == NULL || !conn_alive(e->exec))
+		return;
+	ph = &e->plan->phases[e->phase];
+	if (ph->kind == PLAN_PHASE_STEPS) {
+		if (e->step >= ph->nsteps ||
+		    e->snap.step_state[e->phase][e->step] != ENGINE_STEP_RUNNING)
+			return;
+		if (engine_journal_stopped(e, JOURNAL_INTERRUPTED, &cause) != 0)
+			free(cause);
+		if (e->rolling_back)
+			e->snap.step_state[e->phase][e->step] = ENGINE_STEP_DONE;
+		return;
+	}
+	if (e->snap.step_state[e->phase][0] == ENGINE_STEP_RUNNING &&
+	    ph->kind != PLAN_PHASE_GATE)
+		engine_phase_row(e, JOURNAL_INTERRUPTED);
+}
+
+/* Not rolling back after all: back to where the operator asked from. */
+static void
+engine_rollback_declined(struct engine *e)
+{
+	char	*why;
+
+	e->rolling_back = 0;
+	engine_answered(e);
+	engine_event(e, "rollback-declined", "by %s", e->o.operator);
+	switch (e->rb_from) {
+	case ENGINE_PAUSED:
+		e->state = ENGINE_PAUSED;
+		engine_event(e, "paused", "the backfill stays paused; resume it "
+		    "or roll back");
+		break;
+	case ENGINE_DONE:
+		/* bellows rollback: the run keeps the state it had. */
+		engine_finish(e, ENGINE_INTERRUPTED, e->state_before,
+		    CMD_EXIT_INTERRUPTED);
+		break;
+	case ENGINE_STOPPED:
+	case ENGINE_BACKOFF:
+		/* engine_stop replaces e->reason: hand it a copy. */
+		why = xstrdup(e->reason != NULL ? e->reason : "rollback declined");
+		engine_stop(e, "%s", why);
+		free(why);
+		break;
+	case ENGINE_STARTING:
+	case ENGINE_CHECKLIST:
+	case ENGINE_ASKING:
+	case ENGINE_RUNNING:
+	case ENGINE_WAITING:
+	case ENGINE_RECONNECTING:
+	case ENGINE_ROLLED_BACK:
+	case ENGINE_INTERRUPTED:
+		/* A question was open: ask it again. */
+		engine_next(e);
+		break;
+	}
+}
+
 static int
 engine_confirm(struct engine *e, const char *arg, char **cause)
 {
@@ -2195,7 +2684,7 @@ engine_command(struct engine *e, enum engine_cmd cmd, const char *arg,
 {
 	struct conn_error	 err = { 0 };
 	const char		*sp;
-	char			*id;
+	char			*id, *why;
 	size_t			 n;
 	int			 rc;
 
@@ -2207,15 +2696,8 @@ engine_command(struct engine *e, enum engine_cmd cmd, const char *arg,
 			*cause = xstrdup("nothing to decline");
 			return (-1);
 		}
-		if (e->snap.question == ENGINE_Q_CONFIRM && e->rolling_back &&
-		    !e->o.rollback) {
-			/* Not rolling back after all: back to the step. */
-			e->rolling_back = 0;
-			engine_answered(e);
-			engine_event(e, "rollback-declined", "by %s",
-			    e->o.operator);
-			engine_stop(e, "%s", e->reason != NULL ? e->reason :
-			    "rollback declined");
+		if (e->snap.question == ENGINE_Q_CONFIRM && e->rolling_back) {
+			engine_rollback_declined(e);
 			return (0);
 		}
 		/* The question's first line, without its closing colon. */
@@ -2302,8 +2784,8 @@ engine_command(struct engine *e, enum engine_cmd cmd, const char *arg,
 		}
 		return (0);
 	case ENGINE_CMD_ROLLBACK:
-		if (e->job_running) {
-			*cause = xstrdup("a statement is running: cancel it first");
+		if (e->rolling_back) {
+			*cause = xstrdup("already rolling back");
 			return (-1);
 		}
 		if (engine_finished(e) && e->state != ENGINE_STOPPED) {
@@ -2311,7 +2793,25 @@ engine_command(struct engine *e, enum engine_cmd cmd, const char *arg,
 			    "%s' undoes it", e->plan->file);
 			return (-1);
 		}
-		engine_ask_rollback(e);
+		if (e->bf != NULL && (e->state == ENGINE_RUNNING ||
+		    e->state == ENGINE_BACKOFF)) {
+			/* A backfill stops between batches, then asks. */
+			e->pause_requested = 1;
+			e->rollback_after_pause = 1;
+			engine_event(e, "rollback-requested", "by %s: the backfill "
+			    "pauses after this batch, then asks", e->o.operator);
+			return (0);
+		}
+		if (e->job_running) {
+			*cause = xstrdup("a statement is running: cancel it "
+			    "first (x), then roll back");
+			return (-1);
+		}
+		e->rb_from = e->state;
+		if (engine_ask_rollback(e, cause) != 0)
+			return (-1);
+		/* No retry or batch fires under the question. */
+		e->timer_at = -1;
 		return (0);
 	case ENGINE_CMD_TERMINATE:
 		if (arg == NULL || atoi(arg) <= 0 || e->mon == NULL) {
@@ -2348,15 +2848,25 @@ engine_command(struct engine *e, enum engine_cmd cmd, const char *arg,
 			e->cancel_at = engine_now(e) + 1000;
 			return (0);
 		}
+		engine_interrupt_current(e);
 		if (arg != NULL)
-			engine_event(e, "interrupted", "%s", arg);
+			why = xstrdup(arg);
+		else if (!e->checklist_done)
+			why = xasprintf("stopped by %s at the checklist",
+			    e->o.operator);
 		else
-			engine_event(e, "interrupted", "stopped by %s at phase "
-			    "'%s'", e->o.operator, engine_phase_name(e) != NULL ?
+			why = xasprintf("stopped by %s at phase '%s'",
+			    e->o.operator, engine_phase_name(e) != NULL ?
 			    engine_phase_name(e) : "-");
-		engine_finish(e, ENGINE_INTERRUPTED, "interrupted",
-		    e->state == ENGINE_STOPPED ? CMD_EXIT_FAILED :
-		    CMD_EXIT_INTERRUPTED);
+		/* Against the step only when it had started. */
+		if (engine_current_started(e))
+			engine_event(e, "interrupted", "%s", why);
+		else
+			engine_run_event(e, "interrupted", "%s", why);
+		free(why);
+		engine_finish(e, ENGINE_INTERRUPTED, e->state == ENGINE_STOPPED ?
+		    "failed" : "interrupted", e->state == ENGINE_STOPPED ?
+		    CMD_EXIT_FAILED : CMD_EXIT_INTERRUPTED);
 		return (0);
 	}
 	return (-1);
@@ -2419,6 +2929,7 @@ engine_new(const struct plan *plan, struct conn *exec, struct conn *mon,
 		    sizeof **e->snap.step_state);
 	}
 	e->second_ok = xcalloc(plan->nphases + 1, sizeof *e->second_ok);
+	e->bf_rows = xcalloc(plan->nphases + 1, sizeof *e->bf_rows);
 	e->checks = xcalloc(plan->nchecklist + 1, sizeof *e->checks);
 	e->checks_value = xcalloc(plan->nchecklist + 1,
 	    sizeof *e->checks_value);
@@ -2500,6 +3011,8 @@ engine_free(struct engine *e)
 	free(e->checks_value);
 	free(e->checks);
 	free(e->second_ok);
+	free(e->bf_rows);
+	free(e->state_before);
 	engine_clear_blocker(e);
 	free(e->reason);
 	free(e->prompt);

@@ -10,7 +10,9 @@
 #include "util.h"
 
 /*
- * The journal schema, version 1 (JOURNAL_SCHEMA_VERSION).  Runs under the
+ * The journal schema, version 2 (JOURNAL_SCHEMA_VERSION): version 1's
+ * tables, then what version 2 adds (idempotent, so it upgrades a version 1
+ * journal in place).  Runs under the
  * schema advisory lock inside one transaction, so IF NOT EXISTS never races.
  * Needs PostgreSQL 9.6 or later (CREATE INDEX IF NOT EXISTS, to_regclass
  * on text); bellows is tested on 15.  A later version adds its migration
@@ -69,7 +71,26 @@ static const char journal_schema_sql[] =
 	"	detail text\n"
 	");\n"
 	"CREATE INDEX IF NOT EXISTS events_run_id_idx\n"
-	"	ON bellows.events (run, id);\n";
+	"	ON bellows.events (run, id);\n"
+	/*
+	 * Version 2.  A step's undo keeps its own state (NULL before any
+	 * rollback; running, failed, interrupted, done), so that an
+	 * interrupted or failed undo is redone by the next rollback instead
+	 * of being taken for a step that never ran.  sql_sha256 identifies a
+	 * step when a changed plan is mapped onto the journal (--force).
+	 * attempt_started_at is when the attempt that stands began: a step's
+	 * duration is that attempt's, apart from waits and earlier attempts.
+	 * run_locks gives every run name its own advisory lock key (hashes of
+	 * two names can collide; an identity cannot).
+	 */
+	"ALTER TABLE bellows.steps ADD COLUMN IF NOT EXISTS undo text;\n"
+	"ALTER TABLE bellows.steps ADD COLUMN IF NOT EXISTS sql_sha256 text;\n"
+	"ALTER TABLE bellows.steps\n"
+	"	ADD COLUMN IF NOT EXISTS attempt_started_at timestamptz;\n"
+	"CREATE TABLE IF NOT EXISTS bellows.run_locks (\n"
+	"	name text PRIMARY KEY,\n"
+	"	id integer GENERATED ALWAYS AS IDENTITY UNIQUE\n"
+	");\n";
 
 /* Times handed to callers: ISO 8601, UTC, milliseconds, whatever the
  * session's DateStyle and TimeZone. */
@@ -78,13 +99,14 @@ static const char journal_schema_sql[] =
 	"'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 /* The granted advisory lock of run $N (a text parameter) in this database:
- * a WHERE clause over pg_locks l. */
+ * a WHERE clause over pg_locks l.  The key is the run's row in run_locks. */
 #define JOURNAL_LOCK_WHERE(n) \
 	"l.locktype = 'advisory' AND l.granted AND l.objsubid = 2" \
 	" AND l.database = (SELECT oid FROM pg_database" \
 	"     WHERE datname = current_database())" \
 	" AND l.classid = " JOURNAL_STR(JOURNAL_LOCK_CLASS) "::int4::oid" \
-	" AND l.objid = hashtext(" n ")::oid"
+	" AND l.objid = (SELECT k.id FROM bellows.run_locks k" \
+	"     WHERE k.name = " n ")::oid"
 #define JOURNAL_STR(x) JOURNAL_STR2(x)
 #define JOURNAL_STR2(x) #x
 
@@ -300,13 +322,17 @@ journal_lock(struct conn *c, const char *name, struct journal_holder *holder,
 	    "  WHERE " JOURNAL_LOCK_WHERE("$1")
 	    "  AND l.pid = pg_backend_pid())"
 	    " OR pg_try_advisory_lock(" JOURNAL_STR(JOURNAL_LOCK_CLASS) ","
-	    "  hashtext($1))";
+	    "  (SELECT k.id FROM bellows.run_locks k WHERE k.name = $1))";
 	struct conn_error	 err = { 0 };
 	PGresult		*res;
 	const char		*params[1] = { name };
 	int			 taken;
 
 	memset(holder, 0, sizeof *holder);
+	/* The run's key: its own row, created once, never reused. */
+	if (conn_command(c, "INSERT INTO bellows.run_locks (name) VALUES ($1)"
+	    " ON CONFLICT (name) DO NOTHING", 1, params, &err) != 0)
+		return (journal_error(&err, cause, "journal: advisory lock"));
 	if ((res = conn_exec(c, sql, 1, params, &err)) == NULL)
 		return (journal_error(&err, cause, "journal: advisory lock"));
 	taken = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
@@ -327,7 +353,8 @@ journal_unlock(struct conn *c, const char *name, char **cause)
 	    "SELECT CASE WHEN EXISTS (SELECT FROM pg_locks l WHERE "
 	    JOURNAL_LOCK_WHERE("$1") " AND l.pid = pg_backend_pid())"
 	    " THEN pg_advisory_unlock(" JOURNAL_STR(JOURNAL_LOCK_CLASS) ","
-	    "  hashtext($1)) ELSE false END";
+	    "  (SELECT k.id FROM bellows.run_locks k WHERE k.name = $1))"
+	    " ELSE false END";
 	struct conn_error	 err = { 0 };
 	PGresult		*res;
 	const char		*params[1] = { name };
@@ -424,68 +451,256 @@ journal_event_at(struct conn *c, const char *name, const char *operator,
 	return (0);
 }
 
-/* Insert or rename the step rows of PLAN and drop rows the plan no longer
- * has (only a forced plan change can leave such rows).  Returns the number
- * dropped, or -1. */
-static int64_t
-journal_sync_steps(struct conn *c, const struct plan *plan,
-    struct conn_error *err)
-{
-	const struct plan_phase	*ph;
-	struct buf		 phases, steps;
-	const char		*params[6];
-	char			 pbuf[32], sbuf[32];
-	size_t			 i, j;
-	int64_t			 n;
+/*
+ * Mapping a plan onto its step rows.  A row is identified by its phase's
+ * name and kind and, for a DDL step, the SHA-256 of its SQL (or, when the
+ * plan gave it a name of its own, that name): never by position alone, so
+ * that a step inserted into a changed plan (--force) neither inherits the
+ * state of the step that was at its place nor shifts the rows after it.
+ */
+struct journal_slot {
+	int		 phase, step;	/* in the plan */
+	const char	*phase_name, *step_name, *kind;
+	int		 named;		/* the plan named the step itself */
+	char		 sha[65];	/* of the step's SQL; "" for a phase row */
+	int		 old;		/* the row it takes over, or -1 */
+};
 
-	buf_init(&phases);
-	buf_init(&steps);
-	params[0] = plan->name;
-	for (i = 0; i < plan->nphases; i++) {
-		ph = &plan->phases[i];
-		snprintf(pbuf, sizeof pbuf, "%zu", i);
-		params[1] = pbuf;
-		params[3] = ph->name;
-		params[5] = journal_kind(ph->kind);
-		for (j = 0; j < (ph->kind == PLAN_PHASE_STEPS ? ph->nsteps : 1);
-		    j++) {
-			if (ph->kind == PLAN_PHASE_STEPS) {
-				snprintf(sbuf, sizeof sbuf, "%zu", j);
-				params[4] = ph->steps[j].name;
-			} else {
-				snprintf(sbuf, sizeof sbuf, "-1");
-				params[4] = NULL;
-			}
-			params[2] = sbuf;
-			buf_printf(&phases, "%s%s", phases.len ? "," : "",
-			    pbuf);
-			buf_printf(&steps, "%s%s", steps.len ? "," : "", sbuf);
-			if (journal_write(c, "INSERT INTO bellows.steps (run,"
-			    " phase, step, phase_name, step_name, kind)"
-			    " VALUES ($1, $2::int, $3::int, $4, $5, $6)"
-			    " ON CONFLICT (run, phase, step) DO UPDATE"
-			    " SET phase_name = EXCLUDED.phase_name,"
-			    " step_name = EXCLUDED.step_name,"
-			    " kind = EXCLUDED.kind", 6, params, err) < 0)
-				goto fail;
+struct journal_row {
+	int	 phase, step;
+	char	*phase_name, *step_name, *kind, *sha, *state;
+	int	 used;
+};
+
+static int
+journal_slot_named(const struct plan_step *st, size_t j)
+{
+	char	auto_name[32];
+
+	snprintf(auto_name, sizeof auto_name, "step %zu", j + 1);
+	return (strcmp(st->name, auto_name) != 0);
+}
+
+static int
+journal_str_eq(const char *a, const char *b)
+{
+	return (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Whether the change a row stands for may be in the database. */
+static int
+journal_row_applied(const struct journal_row *r)
+{
+	return (strcmp(r->state, JOURNAL_PENDING) != 0 &&
+	    strcmp(r->state, JOURNAL_FAILED) != 0 &&
+	    strcmp(r->state, JOURNAL_ROLLED_BACK) != 0);
+}
+
+/* The first unused row that PASS accepts for SLOT, or -1. */
+static int
+journal_match(const struct journal_slot *sl, struct journal_row *rows,
+    int nrows, int pass)
+{
+	const struct journal_row	*r;
+	int				 i;
+
+	for (i = 0; i < nrows; i++) {
+		r = &rows[i];
+		if (r->used || !journal_str_eq(r->phase_name, sl->phase_name) ||
+		    !journal_str_eq(r->kind, sl->kind))
+			continue;
+		switch (pass) {
+		case 0:		/* where it was, unchanged (or a version 1 row) */
+			if (r->phase == sl->phase && r->step == sl->step &&
+			    (journal_str_eq(r->sha, sl->sha) || (r->sha == NULL &&
+			    (sl->step < 0 || journal_str_eq(r->step_name,
+			    sl->step_name)))))
+				return (i);
+			break;
+		case 1:		/* the same SQL elsewhere in its phase */
+			if (sl->step >= 0 && journal_str_eq(r->sha, sl->sha))
+				return (i);
+			break;
+		case 2:		/* its own name, with other SQL; a phase row */
+			if ((sl->step < 0 && r->step < 0) || (sl->named &&
+			    journal_str_eq(r->step_name, sl->step_name)))
+				return (i);
+			break;
 		}
 	}
-	/* Integer arrays we formatted ourselves; no user text in them. */
-	params[1] = xasprintf("{%s}", phases.data != NULL ? phases.data : "");
-	params[2] = xasprintf("{%s}", steps.data != NULL ? steps.data : "");
-	n = journal_write(c, "DELETE FROM bellows.steps WHERE run = $1"
-	    " AND (phase, step) NOT IN (SELECT * FROM"
-	    " unnest($2::int[], $3::int[]))", 3, params, err);
-	free((char *)params[1]);
-	free((char *)params[2]);
-	buf_free(&phases);
-	buf_free(&steps);
-	return (n);
-
-fail:
-	buf_free(&phases);
-	buf_free(&steps);
 	return (-1);
+}
+
+static void
+journal_rows_free(struct journal_row *rows, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].phase_name);
+		free(rows[i].step_name);
+		free(rows[i].kind);
+		free(rows[i].sha);
+		free(rows[i].state);
+	}
+	free(rows);
+}
+
+/*
+ * Make the step rows of PLAN's run match PLAN: rows keep their state when
+ * their step is still in the plan (wherever it moved), new steps get
+ * pending rows, rows the plan no longer has are dropped.  A change that
+ * cannot be mapped is refused (-2, *WHY): a step whose change may be in
+ * the database and that the plan no longer has, or whose SQL changed.
+ * Returns the number of rows dropped, or -1 with ERR.
+ */
+static int64_t
+journal_sync_steps(struct conn *c, const struct plan *plan, char **why,
+    struct conn_error *err)
+{
+	struct journal_slot	*slots = NULL, *sl;
+	struct journal_row	*rows = NULL, *r;
+	const struct plan_phase	*ph;
+	PGresult		*res;
+	const char		*params[9];
+	char			 pbuf[16], sbuf[16], obuf[16], tbuf[16];
+	size_t			 i, j;
+	int			 nslots = 0, nrows, k, pass, moved = 0;
+	int64_t			 dropped = -1;
+
+	params[0] = plan->name;
+	res = conn_exec(c, "SELECT phase, step, phase_name, step_name, kind,"
+	    " sql_sha256, state FROM bellows.steps WHERE run = $1"
+	    " ORDER BY phase, step FOR UPDATE", 1, params, err);
+	if (res == NULL)
+		return (-1);
+	nrows = PQntuples(res);
+	rows = xcalloc((size_t)nrows + 1, sizeof *rows);
+	for (k = 0; k < nrows; k++) {
+		rows[k].phase = (int)journal_field_int(res, k, 0);
+		rows[k].step = (int)journal_field_int(res, k, 1);
+		rows[k].phase_name = journal_field(res, k, 2);
+		rows[k].step_name = journal_field(res, k, 3);
+		rows[k].kind = journal_field(res, k, 4);
+		rows[k].sha = journal_field(res, k, 5);
+		rows[k].state = journal_field(res, k, 6);
+	}
+	PQclear(res);
+
+	for (i = 0; i < plan->nphases; i++) {
+		ph = &plan->phases[i];
+		for (j = 0; j < (ph->kind == PLAN_PHASE_STEPS ? ph->nsteps : 1);
+		    j++) {
+			slots = xreallocarray(slots, (size_t)nslots + 1,
+			    sizeof *slots);
+			sl = &slots[nslots++];
+			memset(sl, 0, sizeof *sl);
+			sl->phase = (int)i;
+			sl->phase_name = ph->name;
+			sl->kind = journal_kind(ph->kind);
+			sl->old = -1;
+			if (ph->kind == PLAN_PHASE_STEPS) {
+				sl->step = (int)j;
+				sl->step_name = ph->steps[j].name;
+				sl->named = journal_slot_named(&ph->steps[j], j);
+				plan_sha256_hex(ph->steps[j].sql,
+				    strlen(ph->steps[j].sql), sl->sha);
+			} else
+				sl->step = -1;
+		}
+	}
+	for (pass = 0; pass < 3; pass++) {
+		for (k = 0; k < nslots; k++) {
+			sl = &slots[k];
+			if (sl->old >= 0 ||
+			    (sl->old = journal_match(sl, rows, nrows, pass)) < 0)
+				continue;
+			rows[sl->old].used = 1;
+		}
+	}
+	for (k = 0; k < nslots && *why == NULL; k++) {
+		sl = &slots[k];
+		if (sl->old < 0 || sl->step < 0)
+			continue;
+		r = &rows[sl->old];
+		if (r->sha != NULL && strcmp(r->sha, sl->sha) != 0 &&
+		    journal_row_applied(r))
+			*why = xasprintf("step '%s' of phase '%s' is %s, and its "
+			    "SQL changed: roll it back before changing it",
+			    sl->step_name, sl->phase_name, r->state);
+	}
+	for (k = 0; k < nrows && *why == NULL; k++) {
+		r = &rows[k];
+		if (!r->used && journal_row_applied(r))
+			*why = xasprintf("%s%s%s of phase '%s' is %s, and the "
+			    "changed plan no longer has it: roll it back first, "
+			    "or keep it in the plan", r->step_name != NULL ?
+			    "step '" : "the phase row", r->step_name != NULL ?
+			    r->step_name : "", r->step_name != NULL ? "'" : "",
+			    r->phase_name, r->state);
+	}
+	if (*why != NULL) {
+		dropped = -2;
+		goto out;
+	}
+
+	/* Out of the way (negative phases), then each to its place. */
+	if (nrows > 0 && conn_command(c, "UPDATE bellows.steps SET phase ="
+	    " -1 - phase WHERE run = $1", 1, params, err) != 0)
+		goto out;
+	for (k = 0; k < nslots; k++) {
+		sl = &slots[k];
+		snprintf(pbuf, sizeof pbuf, "%d", sl->phase);
+		snprintf(sbuf, sizeof sbuf, "%d", sl->step);
+		params[1] = pbuf;
+		params[2] = sbuf;
+		params[3] = sl->phase_name;
+		params[4] = sl->step_name;
+		params[5] = sl->kind;
+		params[6] = sl->step >= 0 ? sl->sha : NULL;
+		if (sl->old < 0) {
+			if (conn_command(c, "INSERT INTO bellows.steps (run,"
+			    " phase, step, phase_name, step_name, kind,"
+			    " sql_sha256) VALUES ($1, $2::int, $3::int, $4, $5,"
+			    " $6, $7)", 7, params, err) != 0)
+				goto out;
+			continue;
+		}
+		r = &rows[sl->old];
+		if (r->phase != sl->phase || r->step != sl->step)
+			moved++;
+		snprintf(obuf, sizeof obuf, "%d", -1 - r->phase);
+		snprintf(tbuf, sizeof tbuf, "%d", r->step);
+		params[7] = obuf;
+		params[8] = tbuf;
+		/* A step whose SQL changed starts afresh (it was never applied,
+		 * or the change was refused above). */
+		if (conn_command(c, "UPDATE bellows.steps SET phase = $2::int,"
+		    " step = $3::int, phase_name = $4, step_name = $5, kind = $6,"
+		    " state = CASE WHEN sql_sha256 IS DISTINCT FROM $7"
+		    "  AND sql_sha256 IS NOT NULL THEN 'pending' ELSE state END,"
+		    " sql_sha256 = $7"
+		    " WHERE run = $1 AND phase = $8::int AND step = $9::int", 9,
+		    params, err) != 0)
+			goto out;
+	}
+	if ((res = conn_exec(c, "WITH d AS (DELETE FROM bellows.steps"
+	    " WHERE run = $1 AND phase < 0 RETURNING 1)"
+	    " SELECT count(*) FROM d", 1, params, err)) == NULL)
+		goto out;
+	dropped = journal_field_int(res, 0, 0);
+	PQclear(res);
+	if (moved > 0 || dropped > 0) {
+		/* Watchers reload: the rows moved under them. */
+		if (journal_write(c, "UPDATE bellows.runs SET updated_at ="
+		    " pg_catalog.clock_timestamp() WHERE name = $1", 1, params,
+		    err) < 0)
+			dropped = -1;
+	}
+out:
+	free(slots);
+	journal_rows_free(rows, nrows);
+	return (dropped);
 }
 
 /* "1a2b3c4d…": enough of a hash for a person to tell two apart. */
@@ -504,7 +719,7 @@ journal_open_run(struct conn *c, const struct plan *plan,
 	PGresult		*res;
 	const char		*params[6];
 	char			 host[256], pid[16];
-	char			*old, *a, *b, *detail;
+	char			*old, *a, *b, *detail, *why = NULL;
 	int64_t			 dropped;
 	int			 own, rc;
 
@@ -580,7 +795,14 @@ journal_open_run(struct conn *c, const struct plan *plan,
 	} else
 		free(old);
 
-	if ((dropped = journal_sync_steps(c, plan, &err)) < 0)
+	if ((dropped = journal_sync_steps(c, plan, &why, &err)) == -2) {
+		journal_abort(c, own);
+		*cause = xasprintf("run %s: the changed plan cannot be mapped "
+		    "onto the journal: %s", plan->name, why);
+		free(why);
+		return (-2);
+	}
+	if (dropped < 0)
 		goto fail;
 	if (dropped > 0) {
 		detail = xasprintf("%" PRId64 " step rows no longer in the "
@@ -635,6 +857,7 @@ journal_step_clear(struct journal_step *s)
 	free(s->kind);
 	free(s->started_at);
 	free(s->finished_at);
+	free(s->undo);
 }
 
 void
@@ -718,21 +941,11 @@ journal_set_run_state(struct conn *c, const char *name, const char *state,
 	return (0);
 }
 
-int
-journal_set_step(struct conn *c, const char *name, int phase, int step,
-    const char *state, char **cause)
+/* Run SQL ($1 run, $2 phase, $3 step, $4 state) on one step row. */
+static int
+journal_step_write(struct conn *c, const char *sql, const char *what,
+    const char *name, int phase, int step, const char *state, char **cause)
 {
-	/* started_at keeps the first start (durations in the report span
-	 * retries and resumes); finished_at is when it last stopped. */
-	static const char sql[] =
-	    "UPDATE bellows.steps SET state = $4,"
-	    " attempts = attempts + CASE WHEN $4 = 'running' THEN 1 ELSE 0 END,"
-	    " started_at = CASE WHEN $4 = 'running'"
-	    "  THEN coalesce(started_at, clock_timestamp())"
-	    "  ELSE started_at END,"
-	    " finished_at = CASE WHEN $4 IN ('running', 'pending') THEN NULL"
-	    "  ELSE clock_timestamp() END"
-	    " WHERE run = $1 AND phase = $2::int AND step = $3::int";
 	struct conn_error	 err = { 0 };
 	const char		*params[4];
 	char			 p[16], s[16];
@@ -745,13 +958,59 @@ journal_set_step(struct conn *c, const char *name, int phase, int step,
 	params[2] = s;
 	params[3] = state;
 	if ((n = journal_write(c, sql, 4, params, &err)) < 0)
-		return (journal_error(&err, cause, "journal: step state"));
+		return (journal_error(&err, cause, what));
 	if (n == 0) {
 		*cause = xasprintf("journal: run %s has no step %d/%d", name,
 		    phase, step);
 		return (-1);
 	}
 	return (0);
+}
+
+int
+journal_set_step(struct conn *c, const char *name, int phase, int step,
+    const char *state, char **cause)
+{
+	/* started_at keeps the first start, attempt_started_at the start of
+	 * the latest attempt; finished_at is when it last stopped.  Going
+	 * forward again after a rollback starts everything afresh. */
+	static const char sql[] =
+	    "UPDATE bellows.steps SET state = $4,"
+	    " attempts = CASE WHEN $4 <> 'running' THEN attempts"
+	    "  WHEN state = 'rolled_back' THEN 1 ELSE attempts + 1 END,"
+	    " started_at = CASE WHEN $4 <> 'running' THEN started_at"
+	    "  WHEN state = 'rolled_back' OR started_at IS NULL"
+	    "  THEN pg_catalog.clock_timestamp() ELSE started_at END,"
+	    " attempt_started_at = CASE WHEN $4 = 'running'"
+	    "  THEN pg_catalog.clock_timestamp() ELSE attempt_started_at END,"
+	    " cursor = CASE WHEN $4 = 'running' AND state = 'rolled_back'"
+	    "  THEN NULL ELSE cursor END,"
+	    " rows_done = CASE WHEN $4 = 'running' AND state = 'rolled_back'"
+	    "  THEN 0 ELSE rows_done END,"
+	    " batches = CASE WHEN $4 = 'running' AND state = 'rolled_back'"
+	    "  THEN 0 ELSE batches END,"
+	    " undo = CASE WHEN $4 = 'running' THEN NULL ELSE undo END,"
+	    " finished_at = CASE WHEN $4 IN ('running', 'pending') THEN NULL"
+	    "  ELSE pg_catalog.clock_timestamp() END"
+	    " WHERE run = $1 AND phase = $2::int AND step = $3::int";
+
+	return (journal_step_write(c, sql, "journal: step state", name, phase,
+	    step, state, cause));
+}
+
+int
+journal_set_undo(struct conn *c, const char *name, int phase, int step,
+    const char *state, char **cause)
+{
+	static const char sql[] =
+	    "UPDATE bellows.steps SET undo = $4,"
+	    " state = CASE WHEN $4 = 'done' THEN 'rolled_back' ELSE state END,"
+	    " finished_at = CASE WHEN $4 = 'done'"
+	    "  THEN pg_catalog.clock_timestamp() ELSE finished_at END"
+	    " WHERE run = $1 AND phase = $2::int AND step = $3::int";
+
+	return (journal_step_write(c, sql, "journal: undo state", name, phase,
+	    step, state, cause));
 }
 
 int
@@ -867,13 +1126,13 @@ journal_second_signoff(struct conn *c, const char *name, const char *phase,
 }
 
 /* Whether the journal exists here, refusing one newer than we know.
- * 1, 0 or -1. */
+ * 1 (and *VERSION), 0 or -1. */
 static int
-journal_present(struct conn *c, char **cause)
+journal_present(struct conn *c, int *version, char **cause)
 {
 	struct conn_error	 err = { 0 };
 	PGresult		*res;
-	int			 exists, version;
+	int			 exists;
 
 	res = conn_exec(c, "SELECT to_regclass('bellows.runs') IS NOT NULL"
 	    " AND to_regclass('bellows.meta') IS NOT NULL", 0, NULL, &err);
@@ -887,12 +1146,12 @@ journal_present(struct conn *c, char **cause)
 	    &err);
 	if (res == NULL)
 		return (journal_error(&err, cause, "journal"));
-	version = (int)journal_field_int(res, 0, 0);
+	*version = (int)journal_field_int(res, 0, 0);
 	PQclear(res);
-	if (version > JOURNAL_SCHEMA_VERSION) {
+	if (*version > JOURNAL_SCHEMA_VERSION) {
 		*cause = xasprintf("the journal in this database (schema "
 		    "bellows) is version %d, newer than this bellows "
-		    "understands (%d): use a newer bellows", version,
+		    "understands (%d): use a newer bellows", *version,
 		    JOURNAL_SCHEMA_VERSION);
 		return (-1);
 	}
@@ -903,21 +1162,36 @@ int
 journal_load(struct conn *c, const char *name, int nevents,
     struct journal_run **out, char **cause)
 {
-	static const char run_sql[] =
-	    "SELECT name, plan_sha256, state, " JOURNAL_TS("created_at") ","
-	    " plan_file, plan_text, " JOURNAL_TS("updated_at") ","
-	    " driver_backend_pid, driver_host, driver_pid, operator,"
-	    " " JOURNAL_TS("driver_since") ","
-	    " (SELECT l.pid FROM pg_locks l WHERE " JOURNAL_LOCK_WHERE("r.name")
-	    "  LIMIT 1)"
-	    " FROM bellows.runs r WHERE name = $1";
-	static const char steps_sql[] =
-	    "SELECT phase, step, state, attempts, cursor, rows_done, batches,"
-	    " phase_name, step_name, kind, " JOURNAL_TS("started_at") ","
-	    " " JOURNAL_TS("finished_at") ","
-	    " coalesce(extract(epoch FROM coalesce(finished_at,"
-	    "  clock_timestamp()) - started_at), 0)"
-	    " FROM bellows.steps WHERE run = $1 ORDER BY phase, step";
+#define JOURNAL_RUN_SQL(lockwhere) \
+	    "SELECT name, plan_sha256, state, " JOURNAL_TS("created_at") "," \
+	    " plan_file, plan_text, " JOURNAL_TS("updated_at") "," \
+	    " driver_backend_pid, driver_host, driver_pid, operator," \
+	    " " JOURNAL_TS("driver_since") "," \
+	    " (SELECT l.pid FROM pg_locks l WHERE " lockwhere " LIMIT 1)" \
+	    " FROM bellows.runs r WHERE name = $1"
+	static const char run_sql[] = JOURNAL_RUN_SQL(JOURNAL_LOCK_WHERE("r.name"));
+	/* A version 1 journal (read, never upgraded, by the read side) keyed
+	 * its locks on hashtext and has no undo or attempt columns. */
+	static const char run_sql_v1[] = JOURNAL_RUN_SQL(
+	    "l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"
+	    " AND l.database = (SELECT oid FROM pg_database"
+	    "     WHERE datname = current_database())"
+	    " AND l.classid = " JOURNAL_STR(JOURNAL_LOCK_CLASS) "::int4::oid"
+	    " AND l.objid = hashtext(r.name)::oid");
+#define JOURNAL_STEPS_SQL(attempt, undo) \
+	    "SELECT phase, step, state, attempts, cursor, rows_done, batches," \
+	    " phase_name, step_name, kind, " JOURNAL_TS("started_at") "," \
+	    " " JOURNAL_TS("finished_at") "," \
+	    " coalesce(extract(epoch FROM coalesce(finished_at," \
+	    "  clock_timestamp()) - " attempt "), 0)," \
+	    " coalesce(extract(epoch FROM " attempt " - started_at), 0)," \
+	    " " undo \
+	    " FROM bellows.steps WHERE run = $1 ORDER BY phase, step"
+	static const char steps_sql[] = JOURNAL_STEPS_SQL(
+	    "CASE WHEN kind = 'steps' THEN coalesce(attempt_started_at,"
+	    " started_at) ELSE started_at END", "undo");
+	static const char steps_sql_v1[] = JOURNAL_STEPS_SQL("started_at",
+	    "NULL::text");
 	static const char events_sql[] =
 	    "SELECT * FROM (SELECT " JOURNAL_EVENT_COLUMNS
 	    " FROM bellows.events WHERE run = $1 ORDER BY id DESC"
@@ -928,10 +1202,10 @@ journal_load(struct conn *c, const char *name, int nevents,
 	PGresult		*res;
 	const char		*params[2];
 	char			 lim[16];
-	int			 i, n, rc, own;
+	int			 i, n, rc, own, version = 0;
 
 	*out = NULL;
-	if ((rc = journal_present(c, cause)) != 1)
+	if ((rc = journal_present(c, &version, cause)) != 1)
 		return (rc);
 	/* One snapshot for the three reads, so that steps and events agree
 	 * with the run row even while a driver writes. */
@@ -941,7 +1215,8 @@ journal_load(struct conn *c, const char *name, int nevents,
 		return (journal_error(&err, cause, "journal"));
 
 	params[0] = name;
-	if ((res = conn_exec(c, run_sql, 1, params, &err)) == NULL)
+	if ((res = conn_exec(c, version < 2 ? run_sql_v1 : run_sql, 1, params,
+	    &err)) == NULL)
 		goto fail;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
@@ -965,7 +1240,8 @@ journal_load(struct conn *c, const char *name, int nevents,
 	run->lock_pid = (int)journal_field_int(res, 0, 12);
 	PQclear(res);
 
-	if ((res = conn_exec(c, steps_sql, 1, params, &err)) == NULL)
+	if ((res = conn_exec(c, version < 2 ? steps_sql_v1 : steps_sql, 1,
+	    params, &err)) == NULL)
 		goto fail_run;
 	n = PQntuples(res);
 	run->steps = n > 0 ? xcalloc(n, sizeof *run->steps) : NULL;
@@ -984,6 +1260,8 @@ journal_load(struct conn *c, const char *name, int nevents,
 		s->started_at = journal_field(res, i, 10);
 		s->finished_at = journal_field(res, i, 11);
 		s->elapsed = strtod(PQgetvalue(res, i, 12), NULL);
+		s->waited = strtod(PQgetvalue(res, i, 13), NULL);
+		s->undo = journal_field(res, i, 14);
 	}
 	run->nsteps = n;
 	PQclear(res);
@@ -1124,6 +1402,9 @@ journal_json_step(struct buf *b, const struct journal_step *s)
 	journal_json_str(b, &first, "finished_at", s->finished_at);
 	journal_json_int(b, &first, "elapsed_ms",
 	    (int64_t)(s->elapsed * 1000.0 + 0.5));
+	journal_json_int(b, &first, "waited_ms",
+	    (int64_t)(s->waited * 1000.0 + 0.5));
+	journal_json_str(b, &first, "undo", s->undo);
 	journal_json_key(b, &first, "backfill");
 	if (s->kind == NULL || strcmp(s->kind, JOURNAL_KIND_BACKFILL) != 0)
 		buf_puts(b, "null");

@@ -26,16 +26,15 @@
 #include "plan.h"
 #include "util.h"
 
-#define JOURNAL_SCHEMA_VERSION	1
+#define JOURNAL_SCHEMA_VERSION	2
 
 /*
  * Advisory lock keys (two-int4 form, so pg_locks shows classid/objid with
  * objsubid 2, in the target database).  A run is held by the session owning
- * (JOURNAL_LOCK_CLASS, hashtext(run name)); journal_ensure serialises on
- * the transaction lock (JOURNAL_SCHEMA_LOCK_CLASS, 0).  Two run names whose
- * hashtext collides share a lock: the second driver is told the first one
- * holds it, which is safe (never two drivers), only surprising (1 in 2^32).
- * Decimal, because they are pasted into SQL (hex literals need PG 16).
+ * (JOURNAL_LOCK_CLASS, its id in bellows.run_locks): one key per run name,
+ * so two names never share a lock.  journal_ensure serialises on the
+ * transaction lock (JOURNAL_SCHEMA_LOCK_CLASS, 0).  Decimal, because they
+ * are pasted into SQL (hex literals need PG 16).
  */
 #define JOURNAL_LOCK_CLASS		1650814060	/* 0x62656c6c, "bell" */
 #define JOURNAL_SCHEMA_LOCK_CLASS	1650814067	/* 0x62656c73, "bels" */
@@ -78,10 +77,19 @@ struct journal_step {
 	char	*phase_name;
 	char	*step_name;	/* NULL for a phase-level row */
 	char	*kind;		/* JOURNAL_KIND_* */
-	char	*started_at;	/* first time it went running */
+	char	*started_at;	/* first time it went running (since it was
+				   last rolled back) */
 	char	*finished_at;	/* last time it left running; NULL while running */
-	double	 elapsed;	/* seconds from started_at to finished_at (or to
-				   the load when running); 0 before the start */
+	/* Seconds the attempt that stands took: for a DDL step from the start
+	 * of its last attempt, for a backfill or gate from started_at, to
+	 * finished_at (or to the load when running); 0 before the start. */
+	double	 elapsed;
+	/* Seconds from started_at to that attempt: backoffs, lock waits and
+	 * earlier attempts, shown apart from the duration. */
+	double	 waited;
+	/* The undo of a done step: NULL before any rollback touched it, else
+	 * running, failed, interrupted or done (JOURNAL_* states). */
+	char	*undo;
 };
 
 /* One line of the timeline. */
@@ -162,6 +170,15 @@ int	journal_set_run_state(struct conn *, const char *name,
 	    const char *state, char **cause);
 /* Set a step's state; attempts is incremented when STATE is "running". */
 int	journal_set_step(struct conn *, const char *name, int phase, int step,
+	    const char *state, char **cause);
+/*
+ * Record the undo of a done step: STATE running, failed or interrupted
+ * leaves the step done (its change still stands, the next rollback undoes
+ * it again); done marks the step rolled_back.  A forward start of a
+ * rolled-back step (journal_set_step running) starts its counts, times
+ * and backfill cursor afresh: numbers never add up across a rollback.
+ */
+int	journal_set_undo(struct conn *, const char *name, int phase, int step,
 	    const char *state, char **cause);
 /* Advance a backfill phase's cursor and counters (inside the batch's
  * transaction): CURSOR becomes the last key done, ROWS (the rows this

@@ -425,7 +425,7 @@ plan_sha256_update(struct plan_sha256 *c, const unsigned char *p, size_t n)
 	}
 }
 
-static void
+void
 plan_sha256_hex(const void *data, size_t len, char out[65])
 {
 	static const uint32_t	 init[8] = {

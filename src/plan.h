@@ -177,6 +177,8 @@ int	plan_parse_duration(const char *s, long *ms, char **cause);
 
 /* Map byte offset OFF inside a string value that starts at POS to a file
  * line and column (counts newlines in TEXT before OFF). */
+/* The SHA-256 of DATA as 64 hex digits and a NUL. */
+void	plan_sha256_hex(const void *data, size_t len, char out[65]);
 void	plan_pos_at(const struct plan_pos *pos, const char *text, int off,
 	    int *line, int *col);
 

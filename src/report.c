@@ -57,7 +57,9 @@
  *     lock_timeouts     lock-timeout events in the phase
  *     steps[]           steps phases only (else empty), in order:
  *       index, name, state, attempts, lock_timeouts, started_at,
- *       finished_at, elapsed_ms (first start to last stop),
+ *       finished_at, elapsed_ms (the attempt that stands), waited_ms
+ *       (backoffs and earlier attempts before it), undo (null, or the
+ *       state of its rollback),
  *       sql, rollback   from the stored plan; null when it could not be
  *                       re-loaded (rollback also null for an irreversible
  *                       step)
@@ -1145,6 +1147,9 @@ report_json_phase(struct buf *b, const struct journal_run *run,
 		report_json_str(b, &f, "started_at", s->started_at);
 		report_json_str(b, &f, "finished_at", s->finished_at);
 		report_json_opt(b, &f, "elapsed_ms", report_elapsed_ms(s));
+		report_json_opt(b, &f, "waited_ms", s->started_at == NULL ? -1 :
+		    (int64_t)(s->waited * 1000.0 + 0.5));
+		report_json_str(b, &f, "undo", s->undo);
 		report_json_str(b, &f, "sql", ps != NULL ? ps->sql : NULL);
 		report_json_str(b, &f, "rollback", ps != NULL ?
 		    ps->rollback : NULL);

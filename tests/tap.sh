@@ -38,3 +38,47 @@ wait_for() {
 	done
 	return 1
 }
+
+# orders_db NAME [ROWS]: a fresh database NAME (in $db) from the harness's
+# template, with users (200 rows) and orders (ROWS, 5000 by default).
+orders_db() {
+	db=$1
+	psql -X -q -d postgres -c "CREATE DATABASE $db TEMPLATE bellows_template" >/dev/null
+	q "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);
+	   CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES users,
+	       amount numeric NOT NULL DEFAULT 0, status text);
+	   INSERT INTO users SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 200) g;
+	   INSERT INTO orders SELECT g, 1 + g % 200, g FROM generate_series(1, ${2:-5000}) g;" >/dev/null
+}
+
+# A command on a terminal (script(1) gives it one), answered line by line
+# through a fifo: tty_start CMD (one shell string), tty_say LINE, tty_seen
+# PATTERN [N] (until PATTERN shows N times in $work/tty.out, 10 s), then
+# tty_end (waits up to 20 s, then kills; status in $rc).
+tty_start() {
+	rm -f "$work/tty.in"
+	mkfifo "$work/tty.in"
+	script -qfec "$1" /dev/null <"$work/tty.in" >"$work/tty.out" 2>&1 &
+	tty_pid=$!
+	exec 7>"$work/tty.in"
+}
+tty_say() { printf '%s\n' "$1" >&7; }
+tty_seen() {
+	local i
+	for i in $(seq 1 100); do
+		[ "$(grep -c -- "$1" "$work/tty.out" 2>/dev/null)" -ge "${2:-1}" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+tty_end() {
+	local i
+	for i in $(seq 1 200); do
+		kill -0 "$tty_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$tty_pid" 2>/dev/null
+	wait "$tty_pid"
+	rc=$?
+	exec 7>&-
+}

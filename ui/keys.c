@@ -751,10 +751,13 @@ enabled_selection(const struct keys_ctx *ctx)
 	return (ctx->ui->pid_sel != 0 && ctx->ui->pid_sel != ctx->exec_pid);
 }
 
+/* While a DDL statement runs, x first; a backfill pauses, then asks. */
 static int
 enabled_rollback(const struct keys_ctx *ctx)
 {
-	return (ctx->snap->sql == NULL && !ctx->finished);
+	return (!ctx->finished && (ctx->snap->sql == NULL ||
+	    (ctx->snap->phase < ctx->plan->nphases &&
+	    ctx->plan->phases[ctx->snap->phase].kind == PLAN_PHASE_BACKFILL)));
 }
 
 static int
@@ -837,7 +840,8 @@ const struct keys_entry keys_table[] = {
 	  label_pause, enabled_pause },
 	{ 'r', S_RUN | S_QUESTION, key_rollback, "r", "Rollback",
 	  "roll back: first shows the completed steps it will undo, in "
-	  "order, and asks", NULL, enabled_rollback },
+	  "order, the lock each takes and the data lost, and asks (a "
+	  "backfill pauses after its batch first)", NULL, enabled_rollback },
 	{ 'x', S_RUN, key_cancel, "x", "Cancel",
 	  "cancel the running statement (asks first); the step stops and "
 	  "can be retried or rolled back", NULL, enabled_statement },

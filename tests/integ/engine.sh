@@ -7,15 +7,7 @@ work=$(mktemp -d)
 trap 'jobs -p | xargs -r kill 2>/dev/null; rm -rf "$work"' EXIT
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/tap.sh"
 
-newdb() {
-	db=t_engine_$((++dbs))
-	psql -X -q -d postgres -c "CREATE DATABASE $db TEMPLATE bellows_template" >/dev/null
-	q "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);
-	   CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES users,
-	       amount numeric NOT NULL DEFAULT 0, status text);
-	   INSERT INTO users SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 200) g;
-	   INSERT INTO orders SELECT g, 1 + g % 200, g FROM generate_series(1, ${1:-5000}) g;" >/dev/null
-}
+newdb() { orders_db t_engine_$((++dbs)) "${1:-5000}"; }
 dbs=0
 
 run() { # run ARGS...: bellows with stdin closed, output in $work/out, status in $rc

@@ -302,9 +302,9 @@ test_journal_ensure_is_idempotent(void **state)
 	assert_int_equal(journal_ensure(c, &cause), 0);
 	assert_int_equal(journal_ensure(c, &cause), 0);
 	assert_value1(c, "SELECT count(*)::text || ':' || max(version)"
-	    " FROM bellows.meta WHERE $1 = $1", "", "1:1");
+	    " FROM bellows.meta WHERE $1 = $1", "", "1:2");
 	assert_value1(c, "SELECT count(*) FROM pg_tables WHERE schemaname = $1",
-	    "bellows", "4");
+	    "bellows", "5");
 	conn_close(c);
 	free(db);
 }
@@ -611,6 +611,36 @@ test_journal_lock_admits_one_driver(void **state)
 		cause = NULL;
 		assert_int_equal(journal_unlock(b, names[i], &cause), 0);
 	}
+	conn_close(a);
+	conn_close(b);
+	free(db);
+}
+
+/* Two names whose hashtext collides once shared one advisory lock: the
+ * second driver was refused, naming "pid -1".  Each run has its own key. */
+static void
+test_journal_lock_names_never_collide(void **state)
+{
+	struct journal_holder	 h;
+	struct conn		*a, *b;
+	char			*db, *cause = NULL, *v;
+
+	(void)state;
+	a = test_journal_db(&db);
+	b = pgtest_connect(db);
+	v = pgtest_value(a, "SELECT hashtext('run-140366') ="
+	    " hashtext('run-178447')");
+	assert_string_equal(v, "t");
+	free(v);
+	assert_int_equal(journal_lock(a, "run-140366", &h, &cause), 1);
+	assert_int_equal(journal_lock(b, "run-178447", &h, &cause), 1);
+	/* And the lock of each is found under its own name. */
+	assert_int_equal(journal_lock(b, "run-140366", &h, &cause), 0);
+	assert_int_equal(h.pid, conn_backend_pid(a));
+	journal_holder_clear(&h);
+	assert_int_equal(journal_lock(a, "run-178447", &h, &cause), 0);
+	assert_int_equal(h.pid, conn_backend_pid(b));
+	journal_holder_clear(&h);
 	conn_close(a);
 	conn_close(b);
 	free(db);
@@ -1085,6 +1115,7 @@ main(void)
 		cmocka_unit_test(test_journal_reopen_same_plan_keeps_states),
 		cmocka_unit_test(test_journal_changed_plan_refused_unless_forced),
 		cmocka_unit_test(test_journal_lock_admits_one_driver),
+		cmocka_unit_test(test_journal_lock_names_never_collide),
 		cmocka_unit_test(test_journal_lock_released_when_driver_disconnects),
 		cmocka_unit_test(test_journal_backfill_cursor_commits_with_batch),
 		cmocka_unit_test(test_journal_events_recorded_in_order),
