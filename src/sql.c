@@ -745,6 +745,59 @@ sql_check_fragment(const char *prefix, const char *text, const char *suffix,
 	return (rc);
 }
 
+static int
+sql_walk_at(const ProtobufCMessage *m, int depth,
+    enum sql_walk (*visit)(const ProtobufCMessage *, void *), void *arg)
+{
+	const ProtobufCMessageDescriptor	*d;
+	const ProtobufCFieldDescriptor		*f;
+	const void				*member;
+	size_t					 i, j, count;
+
+	if (m == NULL || depth > 64)
+		return (0);
+	switch (visit(m, arg)) {
+	case SQL_WALK_DESCEND:
+		break;
+	case SQL_WALK_SKIP:
+		return (0);
+	case SQL_WALK_STOP:
+		return (1);
+	}
+	d = m->descriptor;
+	for (i = 0; i < d->n_fields; i++) {
+		f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		/* In a oneof only the set member may be read. */
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+		    *(const uint32_t *)((const char *)m + f->quantifier_offset) !=
+		    f->id)
+			continue;
+		member = (const char *)m + f->offset;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			count = *(const size_t *)((const char *)m +
+			    f->quantifier_offset);
+			for (j = 0; j < count; j++) {
+				if (sql_walk_at(
+				    (*(ProtobufCMessage *const *const *)member)[j],
+				    depth + 1, visit, arg))
+					return (1);
+			}
+		} else if (sql_walk_at(*(ProtobufCMessage *const *)member,
+		    depth + 1, visit, arg))
+			return (1);
+	}
+	return (0);
+}
+
+int
+sql_walk(const ProtobufCMessage *m,
+    enum sql_walk (*visit)(const ProtobufCMessage *, void *), void *arg)
+{
+	return (sql_walk_at(m, 0, visit, arg));
+}
+
 void
 sql_cleanup(void)
 {
