@@ -482,7 +482,7 @@ lint_ident(const char *name)
 		    (p != name && ((*p >= '0' && *p <= '9') || *p == '$'))))
 			break;
 	}
-	if (*p == '\0')
+	if (*p == '\0' && !sql_reserved(name))
 		return (xstrdup(name));
 	buf_init(&b);
 	buf_putc(&b, '"');
@@ -2216,7 +2216,8 @@ lint_syntax(struct lint_ctx *ctx, const struct sql_stmt *st)
 
 	file = lint_locate(ctx, st->error_off, &line, &col);
 	lint_report_add(ctx->r, file, line, col, LINT_ERROR, "syntax",
-	    xstrdup(st->error), NULL, NULL);
+	    xstrdup(st->error), sql_reserved_note(ctx->script->text,
+	    st->error_off), NULL);
 }
 
 static void
@@ -2419,11 +2420,18 @@ lint_fragment_check(const struct plan *p, const struct plan_backfill *bf,
     const struct lint_fragment *f, const char **file, int *line, int *col,
     char **cause)
 {
-	int	off;
+	char	*note, *m;
+	int	 off;
 
 	if (f->text == NULL || sql_check_fragment(f->prefix, f->text, "",
 	    cause, &off) == 0)
 		return (0);
+	if ((note = sql_reserved_note(f->text, off)) != NULL) {
+		m = xasprintf("%s (%s)", *cause, note);
+		free(*cause);
+		free(note);
+		*cause = m;
+	}
 	*file = p->file;
 	if (f->pos != NULL && f->pos->line > 0) {
 		plan_pos_at(f->pos, f->text, off, line, col);

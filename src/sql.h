@@ -143,6 +143,17 @@ int	sql_walk(const struct ProtobufCMessage *,
 	    enum sql_walk (*visit)(const struct ProtobufCMessage *, void *),
 	    void *arg);
 
+/* Whether NAME (exactly, as a lower-case word) is a keyword PostgreSQL
+ * accepts as a table or column name only when quoted: a reserved word
+ * ("user", "order") or one reserved for types and functions ("left"). */
+int	sql_reserved(const char *name);
+
+/* When the word at byte OFF of TEXT is such a keyword (the parser's
+ * complaint is then most likely about a name), a note for the syntax
+ * error: "\"user\" is a reserved word; as a name, write it quoted:
+ * \"user\"".  NULL otherwise.  Caller frees. */
+char	*sql_reserved_note(const char *text, int off);
+
 /* Release libpg_query's per-thread memory context (at exit; keeps
  * valgrind quiet).  Parsing again afterwards is allowed. */
 void	sql_cleanup(void);
