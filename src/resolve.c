@@ -871,6 +871,7 @@ resolve_constraint(struct resolve_ctx *ctx, struct resolve_rel *rel,
 {
 	struct resolve_rel	*target;
 	const char		*name = resolve_opt(c->conname);
+	char			 buf[256];
 
 	switch (c->contype) {
 	case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
@@ -905,7 +906,17 @@ resolve_constraint(struct resolve_ctx *ctx, struct resolve_rel *rel,
 		 * (PostgreSQL 15). */
 		return;
 	}
-	if (!ctx->apply || rel == NULL)
+	if (rel == NULL)
+		return;
+	if (name != NULL && resolve_index(rel->cons, rel->ncons, name) <
+	    rel->ncons) {
+		resolve_add(ctx, RESOLVE_NAME, RESOLVE_WARNING, c->location,
+		    "constraint \"%s\" of relation \"%s\" exists already "
+		    "(the step fails unless it was run before)", name,
+		    resolve_rel_name(rel, buf, sizeof buf));
+		return;
+	}
+	if (!ctx->apply)
 		return;
 	if (name == NULL)
 		rel->cons_known = 0;	/* PostgreSQL picks the name */
@@ -1116,7 +1127,7 @@ static void
 resolve_index_stmt(struct resolve_ctx *ctx, const PgQuery__IndexStmt *is)
 {
 	const PgQuery__IndexElem	*ie;
-	struct resolve_rel		*rel;
+	struct resolve_rel		*rel, *idx;
 	size_t				 i;
 
 	if ((rel = resolve_rv(ctx, is->relation, 0)) == NULL)
@@ -1126,6 +1137,19 @@ resolve_index_stmt(struct resolve_ctx *ctx, const PgQuery__IndexStmt *is)
 	if (rel->catalog)
 		resolve_need_create(ctx, rel->nsp, is->relation->location,
 		    "CREATE INDEX");
+	if (resolve_opt(is->idxname) != NULL && (idx = resolve_find(ctx,
+	    rel->nsp, is->idxname)) != NULL) {
+		if (idx->exists && !is->if_not_exists)
+			resolve_add(ctx, RESOLVE_NAME, RESOLVE_WARNING,
+			    is->relation->location, "relation \"%s\" exists "
+			    "already (the step fails unless it was run before)",
+			    is->idxname);
+		else if (ctx->apply) {
+			idx->exists = 1;
+			idx->catalog = 0;
+			idx->opaque = 1;
+		}
+	}
 	for (i = 0; i < is->n_index_params; i++) {
 		if (is->index_params[i]->node_case !=
 		    PG_QUERY__NODE__NODE_INDEX_ELEM)
@@ -1156,6 +1180,7 @@ resolve_relkind(PgQuery__ObjectType t)
 	case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
 	case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE:
 	case PG_QUERY__OBJECT_TYPE__OBJECT_FOREIGN_TABLE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
 		return (1);
 	default:
 		return (0);

@@ -21,7 +21,7 @@ CREATE TABLE orders (id bigserial PRIMARY KEY, user_id int);
 EOF
 	{ echo "Bail out! cannot create tables"; exit 99; }
 
-echo "1..31"
+echo "1..32"
 n=0
 # L MARK LABEL TEXT: the start of a line of the list, as bellows prints it.
 L() { printf '  %-6s %-12s %s' "$1" "$2" "${3-}"; }
@@ -351,6 +351,14 @@ PGOPTIONS="-c bellows_demo.users=10 -c bellows_demo.orders=20" \
 	psql -X -q -v ON_ERROR_STOP=1 -d "$exdb" \
 	-f "$top_srcdir/share/sql/demo-schema.sql" >/dev/null ||
 	{ echo "Bail out! cannot load the demo schema"; exit 99; }
+# The demo schema has the foreign key add-foreign-key.conf adds: a warning
+# (the step would fail unless it ran before), not a failure.
+t "a constraint that exists already is a warning" 0 \
+	"$(L warn names "$top_srcdir/share/examples/add-foreign-key.conf:16: phase 'expand' step 'add foreign key': constraint \"orders_user_id_fkey\" of relation \"orders\" exists already")" \
+	"bellows check: ready" \
+	-- check -d "dbname=$exdb" "$top_srcdir/share/examples/add-foreign-key.conf"
+psql -X -q -d "$exdb" -c "ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey" ||
+	{ echo "Bail out! cannot drop the demo's foreign key"; exit 99; }
 for f in "$top_srcdir"/share/examples/*.conf; do
 	t "example $(basename "$f") passes check" 0 \
 		"every table, column and constraint the plan uses resolves" \

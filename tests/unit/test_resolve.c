@@ -422,6 +422,37 @@ test_resolve_backfill_table_is_a_name_taken_as_written(void **state)
 	resolve_report_free(&r);
 }
 
+static void
+test_resolve_names_that_exist_already_are_warnings(void **state)
+{
+	static const char *const	 sql[] = {
+		"CREATE INDEX CONCURRENTLY o_i ON orders (id)",
+		"CREATE INDEX CONCURRENTLY IF NOT EXISTS o_i ON orders (id)",
+		"CREATE INDEX CONCURRENTLY o_i ON orders (status)",
+		"ALTER TABLE orders ADD CONSTRAINT orders_pkey PRIMARY KEY (id)",
+		"ALTER TABLE orders ADD COLUMN status text",
+		"ALTER TABLE orders ADD COLUMN IF NOT EXISTS status text",
+		NULL };
+	struct tplan			 t;
+	struct resolve_report		 r;
+
+	(void)state;
+	tplan_init(&t);
+	tplan_steps(&t, sql, NULL);
+	resolve_ok(&t, &r);
+	assert_int_equal(r.nerrors, 0);
+	assert_int_equal(r.nwarnings, 3);
+	assert_non_null(strstr(r.findings[0].text, "plan.conf:30: "));
+	assert_non_null(strstr(r.findings[0].text, "relation \"o_i\" exists "
+	    "already"));
+	assert_non_null(strstr(r.findings[1].text, "constraint "
+	    "\"orders_pkey\" of relation \"orders\" exists already"));
+	assert_non_null(strstr(r.findings[2].text, "column \"status\" of "
+	    "relation \"orders\" exists already"));
+	assert_int_equal(r.findings[2].severity, RESOLVE_WARNING);
+	resolve_report_free(&r);
+}
+
 int
 main(void)
 {
@@ -434,6 +465,7 @@ main(void)
 		cmocka_unit_test(test_resolve_leaves_what_it_cannot_follow_alone),
 		cmocka_unit_test(test_resolve_reads_each_catalog_table_once),
 		cmocka_unit_test(test_resolve_backfill_table_is_a_name_taken_as_written),
+		cmocka_unit_test(test_resolve_names_that_exist_already_are_warnings),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
