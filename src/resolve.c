@@ -1505,6 +1505,10 @@ resolve_backfill(struct resolve_ctx *ctx, const char *phase,
 		sql_free(from);
 	free(sc.items);
 	ctx->text = NULL;
+	if (bf->throttle_sql != NULL) {
+		resolve_where(ctx, "phase '%s' backfill throttle_sql", phase);
+		resolve_text(ctx, bf->throttle_sql, NULL, bf->line, 0);
+	}
 }
 
 static void

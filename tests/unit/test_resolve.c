@@ -412,13 +412,19 @@ test_resolve_backfill_table_is_a_name_taken_as_written(void **state)
 	tplan_init(&t);
 	tplan_backfill(&t, "public.orders", "idd", "status = 'x'", NULL,
 	    "nope IS NULL");
+	t.ph[0].backfill.throttle_sql = (char *)"SELECT count(*) > 9 FROM "
+	    "pg_stat_activity a, orders WHERE a.waiting";
 	resolve_ok(&t, &r);
-	assert_int_equal(r.nerrors, 2);
+	assert_int_equal(r.nerrors, 3);
 	assert_finding(&r, 0, RESOLVE_NAME, "plan.conf:100: phase 'backfill' "
 	    "backfill key: key column \"idd\" of relation \"public.orders\" "
 	    "does not exist");
 	assert_finding(&r, 1, RESOLVE_NAME, "plan.conf:102: phase 'backfill' "
 	    "backfill where: column \"nope\" does not exist (in orders)");
+	/* pg_stat_activity is not in the fake catalog. */
+	assert_finding(&r, 2, RESOLVE_NAME, "plan.conf:100: phase 'backfill' "
+	    "backfill throttle_sql: relation \"pg_stat_activity\" does not "
+	    "exist");
 	resolve_report_free(&r);
 }
 
