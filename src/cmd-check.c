@@ -426,6 +426,39 @@ check_tables(struct check_ctx *x, const struct plan *p)
 }
 
 /*
+ * A backfill's table and key may be reserved words: bellows quotes them.
+ * Said anyway, since SQL around them (set, where, steps) must quote them.
+ */
+static void
+check_reserved(struct check_ctx *x, const struct plan *p)
+{
+	const struct plan_backfill	*b;
+	const char			*names[2], *dot;
+	char				*text;
+	size_t				 i, j;
+
+	for (i = 0; i < p->nphases; i++) {
+		if (p->phases[i].kind != PLAN_PHASE_BACKFILL)
+			continue;
+		b = &p->phases[i].backfill;
+		dot = strchr(b->table, '.');
+		names[0] = dot != NULL ? dot + 1 : b->table;
+		names[1] = b->key;
+		for (j = 0; j < nitems(names); j++) {
+			if (!sql_reserved(names[j]))
+				continue;
+			text = xasprintf("%s:%d: phase '%s' backfill %s: "
+			    "\"%s\" is a reserved word; bellows quotes it, "
+			    "but in SQL write it quoted: \"%s\"", p->file,
+			    b->line, p->phases[i].name, j == 0 ? "table" :
+			    "key", names[j], names[j]);
+			check_line(x, "ok", "names", text, NULL);
+			free(text);
+		}
+	}
+}
+
+/*
  * Every name the plan's statements use, step by step against the schema
  * as the earlier steps leave it, and the privileges they need: one line
  * per finding ("FILE:LINE: phase ... : message").
@@ -463,6 +496,7 @@ check_resolve(struct check_ctx *x, const struct plan *p,
 	if (names == 0)
 		check_line(x, "ok", "names", "every table, column and "
 		    "constraint the plan uses resolves", NULL);
+	check_reserved(x, p);
 	if (privs == 0)
 		check_line(x, "ok", "privilege", "the role may run every step",
 		    NULL);

@@ -36,10 +36,10 @@ struct resolve_rel {
 	size_t	  ncons;
 };
 
-/* A schema whose CREATE privilege was asked for. */
+/* A schema whose CREATE privilege was asked for (and reported when
+ * missing): "" for the current schema. */
 struct resolve_schema {
-	char	*name;		/* "" for the current schema */
-	int	 ok;
+	char	*name;
 };
 
 struct resolve_ctx {
@@ -442,7 +442,6 @@ resolve_need_create(struct resolve_ctx *ctx, const char *schema,
 	    sizeof *ctx->schemas);
 	s = &ctx->schemas[ctx->nschemas++];
 	s->name = xstrdup(key);
-	s->ok = rc;
 	if (rc)
 		return;
 	if (schema == NULL && ctx->cat->current_schema == NULL)
@@ -676,7 +675,7 @@ resolve_alias(const PgQuery__Alias *a)
 	return (a != NULL ? resolve_opt(a->aliasname) : NULL);
 }
 
-/* A FROM item into SC; PRIV is what reading it needs. */
+/* A FROM item into SC (SELECT on a table it reads, for DOING). */
 static void
 resolve_from(struct resolve_ctx *ctx, struct resolve_scope *sc,
     const Node *n, const char *doing)

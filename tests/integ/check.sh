@@ -326,7 +326,10 @@ phases = (
 );
 PLAN
 t "a reserved word as the backfill's table and key resolves as the run quotes it" 0 \
-	"$(L ok table "user exists")" "bellows check: ready" \
+	"$(L ok table "user exists")" \
+	"$(L ok names "$dir/user.conf:3: phase 'backfill' backfill table: \"user\" is a reserved word; bellows quotes it, but in SQL write it quoted: \"user\"")" \
+	"$(L ok names "$dir/user.conf:3: phase 'backfill' backfill key: \"order\" is a reserved word")" \
+	"bellows check: ready" \
 	-- check -d "dbname=$db" "$dir/user.conf"
 sed -e 's/"\\"user\\".email2 IS NULL"/"user.email2 IS NULL"/' "$dir/user.conf" \
 	>"$dir/user-where.conf"
