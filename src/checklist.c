@@ -359,21 +359,15 @@ struct checklist_tables {
 	size_t			 n;
 };
 
-/* Note table RV, named by STEP; CREATES when the statement creates it. */
+/* Note table SCHEMA.NAME, named by STEP; CREATES when the statement
+ * creates it. */
 static struct checklist_table *
-checklist_table_note(struct checklist_tables *t, const PgQuery__RangeVar *rv,
-    const char *step, int creates)
+checklist_table_add(struct checklist_tables *t, const char *schema,
+    const char *name, const char *step, int creates)
 {
 	struct checklist_table	*e;
-	const char		*schema, *name;
 	size_t			 i;
 
-	if (rv == NULL || (name = checklist_str(rv->relname)) == NULL)
-		return (NULL);
-	/* Temporary tables live and die with the session that made them. */
-	if (rv->relpersistence != NULL && strcmp(rv->relpersistence, "t") == 0)
-		return (NULL);
-	schema = checklist_str(rv->schemaname);
 	if ((i = checklist_table_index(t->list, t->n, schema, name)) < t->n)
 		return (&t->list[i]);
 	t->list = xreallocarray(t->list, t->n + 1, sizeof *t->list);
@@ -386,6 +380,34 @@ checklist_table_note(struct checklist_tables *t, const PgQuery__RangeVar *rv,
 	e->first_step = step;
 	e->created_by = creates ? step : NULL;
 	return (e);
+}
+
+static struct checklist_table *
+checklist_table_note(struct checklist_tables *t, const PgQuery__RangeVar *rv,
+    const char *step, int creates)
+{
+	const char	*name;
+
+	if (rv == NULL || (name = checklist_str(rv->relname)) == NULL)
+		return (NULL);
+	/* Temporary tables live and die with the session that made them. */
+	if (rv->relpersistence != NULL && strcmp(rv->relpersistence, "t") == 0)
+		return (NULL);
+	return (checklist_table_add(t, checklist_str(rv->schemaname), name,
+	    step, creates));
+}
+
+/* A backfill's table is a name, not SQL: bellows quotes it as given
+ * (schema and table split at the first dot), so case matters and a
+ * reserved word is fine.  The schema in *SCHEMA (caller frees), or NULL. */
+static const char *
+checklist_backfill_name(const struct plan_backfill *b, char **schema)
+{
+	const char	*dot = strchr(b->table, '.');
+
+	*schema = dot != NULL ? xstrndup(b->table, (size_t)(dot - b->table)) :
+	    NULL;
+	return (dot != NULL ? dot + 1 : b->table);
 }
 
 static void
@@ -470,7 +492,7 @@ checklist_table_stmt(struct checklist_tables *t, const PgQuery__Node *n,
 
 /*
  * The tables of a FROM list as the parser reads it.  TEXT is a plan value
- * (a backfill's table or from) that bellows itself puts after FROM; it is
+ * (a backfill's from) that bellows itself puts after FROM; it is
  * parsed here, never run.  Anything but one plain SELECT is ignored.
  */
 static void
@@ -501,6 +523,8 @@ checklist_plan_tables(const struct plan *p, struct checklist_table **out,
 	struct checklist_tables	 t = { NULL, 0 };
 	const struct plan_phase	*ph;
 	struct sql_script	*s;
+	const char		*name;
+	char			*schema;
 	size_t			 i, j, k;
 
 	for (i = 0; i < p->nphases; i++) {
@@ -519,8 +543,9 @@ checklist_plan_tables(const struct plan *p, struct checklist_table **out,
 			}
 			break;
 		case PLAN_PHASE_BACKFILL:
-			checklist_table_fromtext(&t, ph->backfill.table,
-			    ph->name);
+			name = checklist_backfill_name(&ph->backfill, &schema);
+			checklist_table_add(&t, schema, name, ph->name, 0);
+			free(schema);
 			if (ph->backfill.from != NULL)
 				checklist_table_fromtext(&t,
 				    ph->backfill.from, ph->name);
@@ -538,14 +563,13 @@ const struct checklist_table *
 checklist_backfill_table(const struct checklist_table *list, size_t n,
     const struct plan_backfill *b)
 {
-	struct checklist_tables	 one = { NULL, 0 };
-	size_t			 i = n;
+	const char	*name;
+	char		*schema;
+	size_t		 i;
 
-	checklist_table_fromtext(&one, b->table, "");
-	if (one.n == 1)
-		i = checklist_table_index(list, n, one.list[0].schema,
-		    one.list[0].name);
-	checklist_tables_free(one.list, one.n);
+	name = checklist_backfill_name(b, &schema);
+	i = checklist_table_index(list, n, schema, name);
+	free(schema);
 	return (i < n ? &list[i] : NULL);
 }
 

@@ -79,7 +79,8 @@ const char *checklist_status_name(enum checklist_status);
  * targets of its steps' CREATE TABLE [AS], ALTER TABLE, CREATE INDEX,
  * UPDATE, INSERT and DELETE statements, in step order, then each
  * backfill's table and the tables of its FROM list.  Rollback SQL is not
- * read.
+ * read.  A backfill's table is taken as written, as the run quotes it
+ * ("Orders" is not orders; "user" needs no quotes).
  */
 struct checklist_table {
 	char		*schema;	/* NULL: unqualified (search_path) */

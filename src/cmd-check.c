@@ -1,13 +1,21 @@
 /*
  * bellows check [-d CONNINFO] PLAN: a pre-flight list of the plan against
- * the target database.  Changes nothing: the catalog reads run on a
- * monitor connection (short statement_timeout) and custom checklist
- * queries in a READ ONLY transaction.
+ * the target database, meant to predict what `bellows run` will meet.
+ * Changes nothing: the catalog reads run on a monitor connection (short
+ * statement_timeout), custom checklist queries in a READ ONLY
+ * transaction, and the journal is not created.
  *
- * Exit: 0 when every automatic item passes, 1 when one fails or a table
- * the plan needs is missing, 2 for usage and plan errors, 3 when the
- * database cannot be reached.  Items that cannot be answered (no
- * privilege) and warnings are shown but do not fail the check.
+ * Besides tables and checklist items: every name the plan's statements
+ * use, resolved step by step against the catalog as the earlier steps
+ * leave it (resolve.h), the privileges the run needs as the connecting
+ * role (the plan's tables, the journal's schema), and whether the console
+ * will see other roles' sessions (a warning only).
+ *
+ * Exit: 0 when everything passes, 1 when the run would fail (an item
+ * fails, a table, column or constraint does not resolve, a privilege is
+ * missing), 2 for usage, plan and SQL syntax errors, 3 when the database
+ * cannot be reached.  Items that cannot be answered (no privilege) and
+ * warnings are shown but do not fail the check.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -19,6 +27,7 @@
 #include "lint.h"
 #include "monitor.h"
 #include "plan.h"
+#include "resolve.h"
 #include "sql.h"
 #include "util.h"
 
@@ -26,7 +35,7 @@ static int	cmd_check_exec(const struct cmd_entry *, int, char **);
 
 const struct cmd_entry cmd_check_entry = {
 	"check", "[-d CONNINFO] PLAN",
-	"check a plan against the target database (tables, checklist)",
+	"check a plan against the target database (names, privileges, checklist)",
 	"  -d, --dbname=CONNINFO  database to connect to (libpq conninfo, URI or name)\n",
 	cmd_check_exec
 };
@@ -78,34 +87,283 @@ check_server(struct check_ctx *x)
 		check_line(x, "ok", "server", text, NULL);
 }
 
-/*
- * Whether the table (SCHEMA may be NULL) resolves, as the plan's
- * statements would resolve it; and, when COLUMN is not NULL, whether it
- * has that column.  1, 0, or -1 with x->cause.
- */
+/* Who the check runs as, and what it may do outside the plan's tables. */
+struct check_role {
+	char	*name;
+	char	*schema;	/* current_schema(); NULL: none */
+	char	*db;
+	int	 db_create;	/* CREATE on the database */
+	int	 superuser;
+	int	 monitor;	/* pg_monitor or pg_read_all_stats */
+	int	 journal;	/* schema bellows exists */
+	int	 journal_usage;
+	int	 journal_create;
+	int	 journal_tables; /* of meta, runs, steps, events */
+};
+
+/* PostgreSQL 10 and later (pg_monitor, pg_read_all_stats). */
+static const char check_role_sql[] =
+    "SELECT current_user, pg_catalog.current_schema(),"
+    " pg_catalog.current_database(),"
+    " pg_catalog.has_database_privilege(pg_catalog.current_database(),"
+    "     'CREATE'),"
+    " r.rolsuper,"
+    " pg_catalog.pg_has_role('pg_monitor', 'USAGE') OR"
+    "     pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE'),"
+    " n.oid IS NOT NULL,"
+    " COALESCE(pg_catalog.has_schema_privilege(n.oid, 'USAGE'), false),"
+    " COALESCE(pg_catalog.has_schema_privilege(n.oid, 'CREATE'), false),"
+    " (SELECT count(*) FROM pg_catalog.pg_class c"
+    "     WHERE c.relnamespace = n.oid"
+    "     AND c.relname IN ('meta', 'runs', 'steps', 'events')) "
+    "FROM pg_catalog.pg_roles r"
+    " LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = 'bellows' "
+    "WHERE r.rolname = current_user";
+
+/* What the journal (journal.c) does to each of its tables. */
+static const char check_journal_sql[] =
+    "SELECT c.relname, p.priv FROM pg_catalog.pg_class c"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    " JOIN (VALUES ('meta', 'SELECT'), ('runs', 'SELECT'),"
+    "     ('runs', 'INSERT'), ('runs', 'UPDATE'), ('steps', 'SELECT'),"
+    "     ('steps', 'INSERT'), ('steps', 'UPDATE'), ('steps', 'DELETE'),"
+    "     ('events', 'SELECT'), ('events', 'INSERT'),"
+    "     ('events_id_seq', 'USAGE')) AS p (rel, priv) ON p.rel = c.relname "
+    "WHERE n.nspname = 'bellows' AND NOT CASE WHEN c.relkind = 'S'"
+    "     THEN pg_catalog.has_sequence_privilege(c.oid, p.priv)"
+    "     ELSE pg_catalog.has_table_privilege(c.oid, p.priv) END "
+    "ORDER BY 1, 2";
+
 static int
-check_exists(struct check_ctx *x, const char *schema, const char *name,
-    const char *column)
+check_role_read(struct check_ctx *x, struct check_role *role)
 {
-	static const char	 sql[] =
-	    "SELECT t.oid IS NOT NULL AND ($3::text IS NULL OR EXISTS ("
-	    "    SELECT 1 FROM pg_catalog.pg_attribute a"
-	    "    WHERE a.attrelid = t.oid AND a.attname = $3"
-	    "      AND a.attnum > 0 AND NOT a.attisdropped)) "
-	    "FROM (SELECT pg_catalog.to_regclass(CASE WHEN $1::text IS NULL"
-	    "    THEN pg_catalog.quote_ident($2)"
-	    "    ELSE pg_catalog.quote_ident($1) || '.' ||"
-	    "        pg_catalog.quote_ident($2) END)::oid AS oid) AS t";
 	struct conn_error	 err = { 0 };
 	PGresult		*res;
-	const char		*params[3];
-	int			 yes;
+
+	memset(role, 0, sizeof *role);
+	if ((res = conn_exec(x->c, check_role_sql, 0, NULL, &err)) == NULL) {
+		x->cause = conn_error_format(&err);
+		conn_error_clear(&err);
+		return (-1);
+	}
+	role->name = xstrdup(PQgetvalue(res, 0, 0));
+	role->schema = PQgetisnull(res, 0, 1) ? NULL :
+	    xstrdup(PQgetvalue(res, 0, 1));
+	role->db = xstrdup(PQgetvalue(res, 0, 2));
+	role->db_create = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+	role->superuser = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+	role->monitor = strcmp(PQgetvalue(res, 0, 5), "t") == 0;
+	role->journal = strcmp(PQgetvalue(res, 0, 6), "t") == 0;
+	role->journal_usage = strcmp(PQgetvalue(res, 0, 7), "t") == 0;
+	role->journal_create = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
+	role->journal_tables = atoi(PQgetvalue(res, 0, 9));
+	PQclear(res);
+	return (0);
+}
+
+static void
+check_role_clear(struct check_role *role)
+{
+	free(role->name);
+	free(role->schema);
+	free(role->db);
+}
+
+/*
+ * What `bellows run` needs besides the plan's tables: the journal (schema
+ * bellows, created on first use) and, for a full console, the statistics
+ * of other roles' sessions.
+ */
+static int
+check_journal(struct check_ctx *x, const struct check_role *role)
+{
+	struct conn_error	 err = { 0 };
+	PGresult		*res;
+	char			*text;
+	int			 i, bad = 0;
+
+	if (!role->journal) {
+		text = xasprintf("role \"%s\" %s create schema bellows (CREATE "
+		    "on database \"%s\")", role->name, role->db_create ?
+		    "may" : "cannot", role->db);
+		check_line(x, role->db_create ? "ok" : "FAIL", "journal", text,
+		    role->db_create ? "created on the first run" :
+		    "the run records its state there");
+		free(text);
+		if (!role->db_create)
+			x->failed = 1;
+		return (0);
+	}
+	if (!role->journal_usage) {
+		text = xasprintf("role \"%s\" has no USAGE privilege on "
+		    "schema bellows", role->name);
+		check_line(x, "FAIL", "journal", text, "the run records its "
+		    "state there");
+		free(text);
+		x->failed = 1;
+		return (0);
+	}
+	if (role->journal_tables < 4 && !role->journal_create) {
+		text = xasprintf("role \"%s\" has no CREATE privilege on "
+		    "schema bellows", role->name);
+		check_line(x, "FAIL", "journal", text, "the journal's tables "
+		    "are missing and the run creates them");
+		free(text);
+		bad++;
+	}
+	if ((res = conn_exec(x->c, check_journal_sql, 0, NULL, &err)) == NULL) {
+		x->cause = conn_error_format(&err);
+		conn_error_clear(&err);
+		return (-1);
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		text = xasprintf("role \"%s\" has no %s privilege on "
+		    "bellows.%s", role->name, PQgetvalue(res, i, 1),
+		    PQgetvalue(res, i, 0));
+		check_line(x, "FAIL", "journal", text, NULL);
+		free(text);
+		bad++;
+	}
+	PQclear(res);
+	if (bad > 0)
+		x->failed = 1;
+	else
+		check_line(x, "ok", "journal", "schema bellows is writable",
+		    NULL);
+	return (0);
+}
+
+static int
+check_monitor(struct check_ctx *x, const struct check_role *role)
+{
+	char	*text;
+
+	if (role->superuser || role->monitor) {
+		text = xasprintf("role \"%s\" sees every session", role->name);
+		check_line(x, "ok", "monitor", text, role->superuser ?
+		    "superuser" : "pg_monitor or pg_read_all_stats");
+	} else {
+		text = xasprintf("role \"%s\" is not in pg_monitor or "
+		    "pg_read_all_stats", role->name);
+		check_line(x, "warn", "monitor", text, "the console cannot "
+		    "show what other roles' sessions run or wait for");
+	}
+	free(text);
+	return (0);
+}
+
+/*
+ * The catalog's side of the resolver (resolve.h): relation SCHEMA.NAME as
+ * the plan's statements would resolve it (through search_path when SCHEMA
+ * is NULL), its columns, constraints and what the role may do with it.
+ * PostgreSQL 12 and later.
+ */
+static const char check_relation_sql[] =
+    "SELECT c.oid, n.nspname, c.relname,"
+    " pg_catalog.pg_get_userbyid(c.relowner),"
+    " pg_catalog.pg_has_role(c.relowner, 'USAGE'),"
+    " pg_catalog.has_any_column_privilege(c.oid, 'SELECT'),"
+    " pg_catalog.has_any_column_privilege(c.oid, 'UPDATE'),"
+    " pg_catalog.has_any_column_privilege(c.oid, 'INSERT'),"
+    " pg_catalog.has_table_privilege(c.oid, 'DELETE'),"
+    " pg_catalog.has_any_column_privilege(c.oid, 'REFERENCES') "
+    "FROM pg_catalog.pg_class c"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.oid = pg_catalog.to_regclass(CASE WHEN $1::text IS NULL"
+    "    THEN pg_catalog.quote_ident($2)"
+    "    ELSE pg_catalog.quote_ident($1) || '.' ||"
+    "        pg_catalog.quote_ident($2) END)";
+static const char check_columns_sql[] =
+    "SELECT attname FROM pg_catalog.pg_attribute"
+    " WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped"
+    " ORDER BY attnum";
+static const char check_constraints_sql[] =
+    "SELECT conname FROM pg_catalog.pg_constraint WHERE conrelid = $1::oid";
+
+/* Column 0 of every row of SQL (one parameter) into *V. */
+static int
+check_names(struct check_ctx *x, const char *sql, const char *param,
+    char ***v, size_t *n)
+{
+	struct conn_error	 err = { 0 };
+	PGresult		*res;
+	int			 i;
+
+	if ((res = conn_exec(x->c, sql, 1, &param, &err)) == NULL) {
+		x->cause = conn_error_format(&err);
+		conn_error_clear(&err);
+		return (-1);
+	}
+	*n = (size_t)PQntuples(res);
+	*v = xcalloc(*n + 1, sizeof **v);
+	for (i = 0; i < PQntuples(res); i++)
+		(*v)[i] = xstrdup(PQgetvalue(res, i, 0));
+	PQclear(res);
+	return (0);
+}
+
+static int
+check_relation(void *arg, const char *schema, const char *name,
+    struct resolve_relinfo *out, char **cause)
+{
+	static const int	 privs[] = { RESOLVE_OWN, RESOLVE_SELECT,
+	    RESOLVE_UPDATE, RESOLVE_INSERT, RESOLVE_DELETE,
+	    RESOLVE_REFERENCES };
+	struct check_ctx	*x = arg;
+	struct conn_error	 err = { 0 };
+	PGresult		*res;
+	const char		*params[2];
+	char			*oid;
+	size_t			 i;
 
 	params[0] = schema;
 	params[1] = name;
-	params[2] = column;
-	if ((res = conn_exec(x->c, sql, 3, params, &err)) == NULL) {
-		x->cause = conn_error_format(&err);
+	if ((res = conn_exec(x->c, check_relation_sql, 2, params,
+	    &err)) == NULL) {
+		*cause = conn_error_format(&err);
+		conn_error_clear(&err);
+		return (-1);
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return (0);
+	}
+	oid = xstrdup(PQgetvalue(res, 0, 0));
+	out->schema = xstrdup(PQgetvalue(res, 0, 1));
+	out->name = xstrdup(PQgetvalue(res, 0, 2));
+	out->owner = xstrdup(PQgetvalue(res, 0, 3));
+	for (i = 0; i < nitems(privs); i++) {
+		if (strcmp(PQgetvalue(res, 0, 4 + (int)i), "t") == 0)
+			out->privs |= privs[i];
+	}
+	PQclear(res);
+	if (check_names(x, check_columns_sql, oid, &out->cols,
+	    &out->ncols) != 0 || check_names(x, check_constraints_sql, oid,
+	    &out->cons, &out->ncons) != 0) {
+		free(oid);
+		resolve_relinfo_clear(out);
+		*cause = x->cause;
+		x->cause = NULL;
+		return (-1);
+	}
+	free(oid);
+	return (1);
+}
+
+static int
+check_can_create(void *arg, const char *schema, char **cause)
+{
+	static const char	 sql[] =
+	    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace"
+	    " WHERE nspname = COALESCE($1, pg_catalog.current_schema())"
+	    " AND pg_catalog.has_schema_privilege(oid, 'CREATE'))";
+	struct check_ctx	*x = arg;
+	struct conn_error	 err = { 0 };
+	PGresult		*res;
+	int			 yes;
+
+	if ((res = conn_exec(x->c, sql, 1, &schema, &err)) == NULL) {
+		*cause = conn_error_format(&err);
 		conn_error_clear(&err);
 		return (-1);
 	}
@@ -114,23 +372,38 @@ check_exists(struct check_ctx *x, const char *schema, const char *name,
 	return (yes);
 }
 
+/* Whether the table (SCHEMA may be NULL) resolves, as the plan's
+ * statements would resolve it.  1, 0, or -1 with x->cause. */
+static int
+check_exists(struct check_ctx *x, const char *schema, const char *name)
+{
+	struct resolve_relinfo	info;
+	int			rc;
+
+	memset(&info, 0, sizeof info);
+	rc = check_relation(x, schema, name, &info, &x->cause);
+	resolve_relinfo_clear(&info);
+	return (rc);
+}
+
 static int
 check_tables(struct check_ctx *x, const struct plan *p)
 {
 	struct checklist_table		*tables;
 	const struct checklist_table	*t;
-	const struct plan_backfill	*b;
 	char				*text, *value;
-	size_t				 i, j, n;
-	int				 rc, added;
+	size_t				 i, n;
+	int				 rc;
 
 	checklist_plan_tables(p, &tables, &n);
 	if (n == 0)
 		check_line(x, "ok", "tables", "the plan names no table", NULL);
 	for (i = 0; i < n; i++) {
 		t = &tables[i];
-		if ((rc = check_exists(x, t->schema, t->name, NULL)) == -1)
-			goto error;
+		if ((rc = check_exists(x, t->schema, t->name)) == -1) {
+			checklist_tables_free(tables, n);
+			return (-1);
+		}
 		if (t->created_by != NULL) {
 			text = xasprintf("%s is created by step '%s'",
 			    t->display, t->created_by);
@@ -148,58 +421,89 @@ check_tables(struct check_ctx *x, const struct plan *p)
 		}
 		free(text);
 	}
+	checklist_tables_free(tables, n);
+	return (0);
+}
 
-	/* Each backfill's key column, unless a step adds it or the plan
-	 * creates the table (its columns are then the plan's business). */
+/*
+ * A backfill's table and key may be reserved words: bellows quotes them.
+ * Said anyway, since SQL around them (set, where, steps) must quote them.
+ */
+static void
+check_reserved(struct check_ctx *x, const struct plan *p)
+{
+	const struct plan_backfill	*b;
+	const char			*names[2], *dot;
+	char				*text;
+	size_t				 i, j;
+
 	for (i = 0; i < p->nphases; i++) {
 		if (p->phases[i].kind != PLAN_PHASE_BACKFILL)
 			continue;
 		b = &p->phases[i].backfill;
-		if ((t = checklist_backfill_table(tables, n, b)) == NULL) {
-			text = xasprintf("backfill '%s': table \"%s\"",
-			    p->phases[i].name, b->table);
-			check_line(x, "FAIL", "table", text, "not one table name");
+		dot = strchr(b->table, '.');
+		names[0] = dot != NULL ? dot + 1 : b->table;
+		names[1] = b->key;
+		for (j = 0; j < nitems(names); j++) {
+			if (!sql_reserved(names[j]))
+				continue;
+			text = xasprintf("%s:%d: phase '%s' backfill %s: "
+			    "\"%s\" is a reserved word; bellows quotes it, "
+			    "but in SQL write it quoted: \"%s\"", p->file,
+			    b->line, p->phases[i].name, j == 0 ? "table" :
+			    "key", names[j], names[j]);
+			check_line(x, "ok", "names", text, NULL);
 			free(text);
-			x->failed = 1;
-			continue;
 		}
-		if (t->created_by != NULL)
-			continue;
-		for (added = 0, j = 0; j < t->nadded; j++) {
-			if (strcmp(t->added[j], b->key) == 0) {
-				added = 1;
-				break;
-			}
-		}
-		text = xasprintf("%s.%s (key of backfill '%s')", t->display,
-		    b->key, p->phases[i].name);
-		if (added) {
-			value = xasprintf("added by step '%s'", t->added_by[j]);
-			check_line(x, "ok", "column", text, value);
-			free(value);
-		} else if ((rc = check_exists(x, t->schema, t->name,
-		    NULL)) == 1) {
-			if ((rc = check_exists(x, t->schema, t->name,
-			    b->key)) == -1) {
-				free(text);
-				goto error;
-			}
-			check_line(x, rc ? "ok" : "FAIL", "column", text,
-			    rc ? "exists" : "does not exist");
-			if (!rc)
-				x->failed = 1;
-		} else if (rc == -1) {
-			free(text);
-			goto error;
-		}
-		free(text);
 	}
-	checklist_tables_free(tables, n);
-	return (0);
+}
 
-error:
-	checklist_tables_free(tables, n);
-	return (-1);
+/*
+ * Every name the plan's statements use, step by step against the schema
+ * as the earlier steps leave it, and the privileges they need: one line
+ * per finding ("FILE:LINE: phase ... : message").
+ */
+static int
+check_resolve(struct check_ctx *x, const struct plan *p,
+    const struct check_role *role)
+{
+	struct resolve_catalog	 cat;
+	struct resolve_report	 r;
+	const struct resolve_finding *f;
+	size_t			 i, names = 0, privs = 0;
+
+	memset(&cat, 0, sizeof cat);
+	cat.relation = check_relation;
+	cat.can_create = check_can_create;
+	cat.arg = x;
+	cat.role = role->name;
+	cat.current_schema = role->schema;
+	memset(&r, 0, sizeof r);
+	if (resolve_plan(p, &cat, &r, &x->cause) != 0) {
+		resolve_report_free(&r);
+		return (-1);
+	}
+	for (i = 0; i < r.n; i++) {
+		f = &r.findings[i];
+		check_line(x, f->severity == RESOLVE_ERROR ? "FAIL" : "warn",
+		    f->kind == RESOLVE_NAME ? "names" : "privilege", f->text,
+		    NULL);
+		if (f->kind == RESOLVE_NAME)
+			names++;
+		else
+			privs++;
+	}
+	if (names == 0)
+		check_line(x, "ok", "names", "every table, column and "
+		    "constraint the plan uses resolves", NULL);
+	check_reserved(x, p);
+	if (privs == 0)
+		check_line(x, "ok", "privilege", "the role may run every step",
+		    NULL);
+	if (r.nerrors > 0)
+		x->failed = 1;
+	resolve_report_free(&r);
+	return (0);
 }
 
 static int
@@ -233,6 +537,7 @@ check_syntax_one(const struct plan *p, const char *step, const char *what,
 	struct sql_script	*s;
 	const struct sql_stmt	*st;
 	size_t			 i;
+	char			*note;
 	int			 line, col, bad = 0;
 
 	s = sql_parse(text);
@@ -241,9 +546,12 @@ check_syntax_one(const struct plan *p, const char *step, const char *what,
 		if (st->error == NULL)
 			continue;
 		plan_pos_at(pos, text, st->error_off, &line, &col);
+		note = sql_reserved_note(text, st->error_off);
 		fprintf(stderr, "%s:%d:%d: syntax error in the %s of step '%s': "
-		    "%s\n", pos->file != NULL ? pos->file : p->file, line, col,
-		    what, step, st->error);
+		    "%s%s%s%s\n", pos->file != NULL ? pos->file : p->file, line,
+		    col, what, step, st->error, note != NULL ? " (" : "",
+		    note != NULL ? note : "", note != NULL ? ")" : "");
+		free(note);
 		bad++;
 	}
 	sql_free(s);
@@ -298,6 +606,7 @@ cmd_check_exec(const struct cmd_entry *e, int argc, char **argv)
 	struct plan		*p;
 	struct conn_error	 err = { 0 };
 	struct check_ctx	 x;
+	struct check_role	 role;
 	const char		*conninfo = NULL;
 	char			*cause = NULL, *msg;
 	size_t			 i, len;
@@ -352,13 +661,17 @@ cmd_check_exec(const struct cmd_entry *e, int argc, char **argv)
 	printf("bellows check: plan '%s' (%s)\n", p->name, p->file);
 	check_line(&x, "ok", "connection", conn_describe(x.c), NULL);
 	check_server(&x);
-	if (check_tables(&x, p) != 0 || check_items(&x, p) != 0) {
+	if (check_role_read(&x, &role) != 0 || check_tables(&x, p) != 0 ||
+	    check_resolve(&x, p, &role) != 0 || check_journal(&x, &role) != 0 ||
+	    check_monitor(&x, &role) != 0 || check_items(&x, p) != 0) {
 		fprintf(stderr, "bellows check: %s\n", x.cause);
 		free(x.cause);
+		check_role_clear(&role);
 		conn_close(x.c);
 		plan_free(p);
 		return (CMD_EXIT_CONNECT);
 	}
+	check_role_clear(&role);
 	if (x.manual > 0)
 		printf("%d manual item%s to sign off in 'bellows run'\n",
 		    x.manual, x.manual == 1 ? "" : "s");

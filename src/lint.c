@@ -482,7 +482,7 @@ lint_ident(const char *name)
 		    (p != name && ((*p >= '0' && *p <= '9') || *p == '$'))))
 			break;
 	}
-	if (*p == '\0')
+	if (*p == '\0' && !sql_reserved(name))
 		return (xstrdup(name));
 	buf_init(&b);
 	buf_putc(&b, '"');
@@ -653,56 +653,34 @@ lint_is_volatile_name(const char *name)
 	return (0);
 }
 
+struct lint_search_arg {
+	const char	*(*visit)(const ProtobufCMessage *);
+	const char	*found;
+};
+
+static enum sql_walk
+lint_search_visit(const ProtobufCMessage *m, void *arg)
+{
+	struct lint_search_arg	*a = arg;
+
+	a->found = a->visit(m);
+	return (a->found != NULL ? SQL_WALK_STOP : SQL_WALK_DESCEND);
+}
+
 /*
- * Depth-first search of a parse tree through the protobuf descriptors:
- * every message field is visited (in a oneof only the member that is set),
- * so casts, operators, CASE and nested calls are all covered whatever the
- * node kinds.  VISIT returns a string to stop with it, NULL to go on
- * below; the first answer wins.  NULL when none.
+ * Depth-first search of a parse tree (sql_walk): casts, operators, CASE
+ * and nested calls are all covered whatever the node kinds.  VISIT returns
+ * a string to stop with it, NULL to go on below; the first answer wins.
+ * NULL when none.
  */
 static const char *
-lint_search(const ProtobufCMessage *m, int depth,
+lint_search(const ProtobufCMessage *m,
     const char *(*visit)(const ProtobufCMessage *))
 {
-	const ProtobufCMessageDescriptor	*d;
-	const ProtobufCFieldDescriptor		*f;
-	const char				*found;
-	const void				*member;
-	size_t					 i, j, count;
+	struct lint_search_arg	a = { visit, NULL };
 
-	if (m == NULL || depth > 64)
-		return (NULL);
-	if ((found = visit(m)) != NULL)
-		return (found);
-	d = m->descriptor;
-	for (i = 0; i < d->n_fields; i++) {
-		f = &d->fields[i];
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		/* In a oneof only the set member may be read. */
-		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
-		    *(const uint32_t *)((const char *)m + f->quantifier_offset) !=
-		    f->id)
-			continue;
-		member = (const char *)m + f->offset;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			count = *(const size_t *)((const char *)m +
-			    f->quantifier_offset);
-			for (j = 0; j < count; j++) {
-				found = lint_search(
-				    (*(ProtobufCMessage *const *const *)member)[j],
-				    depth + 1, visit);
-				if (found != NULL)
-					return (found);
-			}
-		} else {
-			found = lint_search(*(ProtobufCMessage *const *)member,
-			    depth + 1, visit);
-			if (found != NULL)
-				return (found);
-		}
-	}
-	return (NULL);
+	sql_walk(m, lint_search_visit, &a);
+	return (a.found);
 }
 
 /* A call of a known volatile function: its name. */
@@ -723,9 +701,9 @@ lint_visit_volatile(const ProtobufCMessage *m)
 
 /* The name of a known volatile function an expression calls, or NULL. */
 static const char *
-lint_find_volatile(const ProtobufCMessage *m, int depth)
+lint_find_volatile(const ProtobufCMessage *m)
 {
-	return (lint_search(m, depth, lint_visit_volatile));
+	return (lint_search(m, lint_visit_volatile));
 }
 
 /* A default of NULL (possibly cast) is no default at all. */
@@ -782,9 +760,9 @@ lint_visit_column(const ProtobufCMessage *m)
 
 /* First column an expression mentions (for PostgreSQL's default names). */
 static const char *
-lint_first_column(const ProtobufCMessage *m, int depth)
+lint_first_column(const ProtobufCMessage *m)
 {
-	const char	*col = lint_search(m, depth, lint_visit_column);
+	const char	*col = lint_search(m, lint_visit_column);
 
 	return (col != NULL && *col != '\0' ? col : NULL);
 }
@@ -1120,7 +1098,7 @@ lint_learn(struct lint_ctx *ctx, const struct sql_stmt *st)
 				c = cmd->def->constraint;
 				if (c->contype != PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)
 					break;
-				col = lint_first_column(lint_msg(c->raw_expr), 0);
+				col = lint_first_column(lint_msg(c->raw_expr));
 				if (c->conname != NULL && *c->conname != '\0')
 					conname = xstrdup(c->conname);
 				else
@@ -1501,7 +1479,7 @@ lint_check_add_column(struct lint_ctx *ctx, const struct sql_stmt *st,
 		goto out;
 	}
 	if (def != NULL) {
-		vol = lint_find_volatile(lint_msg(def->raw_expr), 0);
+		vol = lint_find_volatile(lint_msg(def->raw_expr));
 		if (vol != NULL) {
 			lint_emit(ctx, st, "add-column-volatile-default",
 			    xasprintf("ADD COLUMN %s with DEFAULT %s() (volatile) "
@@ -1570,7 +1548,7 @@ lint_check_add_constraint(struct lint_ctx *ctx, const struct sql_stmt *st,
 			conname = xasprintf("%s_%s_fkey", table, cols);
 			free(cols);
 		} else {
-			col = lint_first_column(lint_msg(c->raw_expr), 0);
+			col = lint_first_column(lint_msg(c->raw_expr));
 			conname = xasprintf("%s_%s_check", table,
 			    col != NULL ? col : "");
 		}
@@ -2238,7 +2216,8 @@ lint_syntax(struct lint_ctx *ctx, const struct sql_stmt *st)
 
 	file = lint_locate(ctx, st->error_off, &line, &col);
 	lint_report_add(ctx->r, file, line, col, LINT_ERROR, "syntax",
-	    xstrdup(st->error), NULL, NULL);
+	    xstrdup(st->error), sql_reserved_note(ctx->script->text,
+	    st->error_off), NULL);
 }
 
 static void
@@ -2441,11 +2420,18 @@ lint_fragment_check(const struct plan *p, const struct plan_backfill *bf,
     const struct lint_fragment *f, const char **file, int *line, int *col,
     char **cause)
 {
-	int	off;
+	char	*note, *m;
+	int	 off;
 
 	if (f->text == NULL || sql_check_fragment(f->prefix, f->text, "",
 	    cause, &off) == 0)
 		return (0);
+	if ((note = sql_reserved_note(f->text, off)) != NULL) {
+		m = xasprintf("%s (%s)", *cause, note);
+		free(*cause);
+		free(note);
+		*cause = m;
+	}
 	*file = p->file;
 	if (f->pos != NULL && f->pos->line > 0) {
 		plan_pos_at(f->pos, f->text, off, line, col);
@@ -2832,7 +2818,7 @@ lint_alter_level(const PgQuery__AlterTableCmd *cmd, int *fk)
 			case PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED:
 				return (LINT_LOCK_AE_REWRITE);
 			case PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT:
-				if (lint_find_volatile(lint_msg(c->raw_expr), 0) !=
+				if (lint_find_volatile(lint_msg(c->raw_expr)) !=
 				    NULL)
 					return (LINT_LOCK_AE_REWRITE);
 				break;

@@ -745,6 +745,149 @@ sql_check_fragment(const char *prefix, const char *text, const char *suffix,
 	return (rc);
 }
 
+static int
+sql_walk_at(const ProtobufCMessage *m, int depth,
+    enum sql_walk (*visit)(const ProtobufCMessage *, void *), void *arg)
+{
+	const ProtobufCMessageDescriptor	*d;
+	const ProtobufCFieldDescriptor		*f;
+	const void				*member;
+	size_t					 i, j, count;
+
+	if (m == NULL || depth > 64)
+		return (0);
+	switch (visit(m, arg)) {
+	case SQL_WALK_DESCEND:
+		break;
+	case SQL_WALK_SKIP:
+		return (0);
+	case SQL_WALK_STOP:
+		return (1);
+	}
+	d = m->descriptor;
+	for (i = 0; i < d->n_fields; i++) {
+		f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		/* In a oneof only the set member may be read. */
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+		    *(const uint32_t *)((const char *)m + f->quantifier_offset) !=
+		    f->id)
+			continue;
+		member = (const char *)m + f->offset;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			count = *(const size_t *)((const char *)m +
+			    f->quantifier_offset);
+			for (j = 0; j < count; j++) {
+				if (sql_walk_at(
+				    (*(ProtobufCMessage *const *const *)member)[j],
+				    depth + 1, visit, arg))
+					return (1);
+			}
+		} else if (sql_walk_at(*(ProtobufCMessage *const *)member,
+		    depth + 1, visit, arg))
+			return (1);
+	}
+	return (0);
+}
+
+int
+sql_walk(const ProtobufCMessage *m,
+    enum sql_walk (*visit)(const ProtobufCMessage *, void *), void *arg)
+{
+	return (sql_walk_at(m, 0, visit, arg));
+}
+
+int
+sql_reserved(const char *name)
+{
+	PgQueryScanResult	 r;
+	PgQuery__ScanResult	*scan;
+	PgQuery__ScanToken	*tok;
+	const char		*p;
+	int			 yes = 0;
+
+	for (p = name; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
+			return (0);
+	}
+	if (p == name)
+		return (0);
+	sql_used = 1;
+	r = pg_query_scan(name);
+	if (r.error == NULL && (scan = pg_query__scan_result__unpack(NULL,
+	    r.pbuf.len, (const uint8_t *)r.pbuf.data)) != NULL) {
+		if (scan->n_tokens == 1) {
+			tok = scan->tokens[0];
+			yes = tok->start == 0 && tok->end == (int32_t)(p - name) &&
+			    (tok->keyword_kind ==
+			    PG_QUERY__KEYWORD_KIND__RESERVED_KEYWORD ||
+			    tok->keyword_kind ==
+			    PG_QUERY__KEYWORD_KIND__TYPE_FUNC_NAME_KEYWORD);
+		}
+		pg_query__scan_result__free_unpacked(scan, NULL);
+	}
+	pg_query_free_scan_result(r);
+	return (yes);
+}
+
+/* The reserved word (lower-cased) spelt at TEXT[START, END), or NULL. */
+static char *
+sql_reserved_word(const char *text, size_t start, size_t end)
+{
+	char	*word;
+	size_t	 i;
+
+	if (end <= start)
+		return (NULL);
+	word = xstrndup(text + start, end - start);
+	for (i = 0; word[i] != '\0'; i++) {
+		if (word[i] >= 'A' && word[i] <= 'Z')
+			word[i] = (char)(word[i] - 'A' + 'a');
+	}
+	if (sql_reserved(word))
+		return (word);
+	free(word);
+	return (NULL);
+}
+
+static int
+sql_word_char(char c)
+{
+	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_');
+}
+
+char *
+sql_reserved_note(const char *text, int off)
+{
+	size_t	 start, end, len = strlen(text);
+	char	*word, *note;
+
+	if (off < 0 || (size_t)off > len)
+		return (NULL);
+	/* The word the parser stopped at ("ALTER TABLE user ADD"), or the
+	 * one before a "." it stopped at, which it took for the keyword
+	 * ("user.id": CURRENT_USER, then a "." it did not expect). */
+	for (end = (size_t)off; end < len && sql_word_char(text[end]); end++)
+		continue;
+	if ((word = sql_reserved_word(text, (size_t)off, end)) == NULL &&
+	    (size_t)off < len && text[off] == '.') {
+		for (end = (size_t)off; end > 0 && (text[end - 1] == ' ' ||
+		    text[end - 1] == '\t' || text[end - 1] == '\n'); end--)
+			continue;
+		for (start = end; start > 0 && sql_word_char(text[start - 1]);
+		    start--)
+			continue;
+		word = sql_reserved_word(text, start, end);
+	}
+	if (word == NULL)
+		return (NULL);
+	note = xasprintf("\"%s\" is a reserved word; as a name, write it "
+	    "quoted: \"%s\"", word, word);
+	free(word);
+	return (note);
+}
+
 void
 sql_cleanup(void)
 {

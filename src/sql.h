@@ -31,6 +31,7 @@
 #include <stddef.h>
 
 struct PgQuery__Node;
+struct ProtobufCMessage;
 
 struct sql_stmt {
 	int			 off;	/* first byte of the statement proper
@@ -124,6 +125,34 @@ enum sql_tx sql_transaction_kind(const struct sql_stmt *);
  */
 int	sql_check_fragment(const char *prefix, const char *text,
 	    const char *suffix, char **cause, int *off);
+
+/*
+ * Visit a parse tree depth first through the protobuf descriptors: every
+ * message field (in a oneof only the member that is set), so every node
+ * kind is covered without a switch.  VISIT sees a message before what is
+ * below it and answers SQL_WALK_DESCEND, SQL_WALK_SKIP (not below this
+ * one) or SQL_WALK_STOP (end the walk).  Deeper than 64 levels is not
+ * visited.  Returns 1 when VISIT stopped the walk, else 0.
+ */
+enum sql_walk {
+	SQL_WALK_DESCEND,
+	SQL_WALK_SKIP,
+	SQL_WALK_STOP
+};
+int	sql_walk(const struct ProtobufCMessage *,
+	    enum sql_walk (*visit)(const struct ProtobufCMessage *, void *),
+	    void *arg);
+
+/* Whether NAME (exactly, as a lower-case word) is a keyword PostgreSQL
+ * accepts as a table or column name only when quoted: a reserved word
+ * ("user", "order") or one reserved for types and functions ("left"). */
+int	sql_reserved(const char *name);
+
+/* When the word at byte OFF of TEXT is such a keyword (the parser's
+ * complaint is then most likely about a name), a note for the syntax
+ * error: "\"user\" is a reserved word; as a name, write it quoted:
+ * \"user\"".  NULL otherwise.  Caller frees. */
+char	*sql_reserved_note(const char *text, int off);
 
 /* Release libpg_query's per-thread memory context (at exit; keeps
  * valgrind quiet).  Parsing again afterwards is allowed. */

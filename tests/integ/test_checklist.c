@@ -520,7 +520,7 @@ test_checklist_plan_tables_come_from_the_parse_tree(void **state)
 	ph[0].nsteps = 3;
 	ph[1].name = (char *)"backfill";
 	ph[1].kind = PLAN_PHASE_BACKFILL;
-	ph[1].backfill.table = (char *)"\"Orders\"";
+	ph[1].backfill.table = (char *)"Orders";	/* a name, as written */
 	ph[1].backfill.key = (char *)"id";
 	ph[1].backfill.from = (char *)"app.users u JOIN accounts a ON a.id = u.aid";
 	p.phases = ph;

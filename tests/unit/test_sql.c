@@ -416,6 +416,46 @@ teardown_group(void **state)
 	return (0);
 }
 
+static void
+test_sql_reserved_words_need_quotes_as_names(void **state)
+{
+	(void)state;
+	assert_true(sql_reserved("user"));
+	assert_true(sql_reserved("order"));
+	assert_true(sql_reserved("left"));	/* types and functions */
+	assert_false(sql_reserved("users"));
+	assert_false(sql_reserved("name"));	/* unreserved */
+	assert_false(sql_reserved("int"));	/* a column-name keyword */
+	assert_false(sql_reserved("User"));	/* quoted: a plain name */
+	assert_false(sql_reserved(""));
+	assert_false(sql_reserved("user x"));
+}
+
+static void
+test_sql_reserved_note_names_the_word_and_its_quoted_form(void **state)
+{
+	const char	*step = "ALTER TABLE user ADD COLUMN x int";
+	const char	*where = "SELECT WHERE user.id > 0";
+	char		*note;
+
+	(void)state;
+	/* At the word the parser stopped at. */
+	note = sql_reserved_note(step, 12);
+	assert_non_null(note);
+	assert_string_equal(note, "\"user\" is a reserved word; as a name, "
+	    "write it quoted: \"user\"");
+	free(note);
+	/* At the "." after it: USER parsed as CURRENT_USER. */
+	note = sql_reserved_note(where, 17);
+	assert_non_null(note);
+	assert_non_null(strstr(note, "\"user\" is a reserved word"));
+	free(note);
+	/* A keyword used as one is no name. */
+	assert_null(sql_reserved_note("SELECT FROM users WHERE", 23));
+	assert_null(sql_reserved_note("SELECT FROM users WHERE x", 18 + 6));
+	assert_null(sql_reserved_note(step, 99));
+}
+
 int
 main(void)
 {
@@ -441,6 +481,8 @@ main(void)
 		cmocka_unit_test(test_sql_fragment_check_maps_error_into_the_fragment),
 		cmocka_unit_test(test_sql_stmt_tag_names_the_statement),
 		cmocka_unit_test(test_sql_ten_thousand_statements_split_in_order),
+		cmocka_unit_test(test_sql_reserved_words_need_quotes_as_names),
+		cmocka_unit_test(test_sql_reserved_note_names_the_word_and_its_quoted_form),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, teardown_group));
