@@ -7,7 +7,11 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "trust.h"
 #include "util.h"
+
+/* The journal's schema, for trust_schema (the SQL spells it out). */
+#define JOURNAL_SCHEMA	"bellows"
 
 /*
  * The journal schema, version 1 (JOURNAL_SCHEMA_VERSION).  Runs under the
@@ -74,17 +78,17 @@ static const char journal_schema_sql[] =
 /* Times handed to callers: ISO 8601, UTC, milliseconds, whatever the
  * session's DateStyle and TimeZone. */
 #define JOURNAL_TS(col) \
-	"to_char(" col " AT TIME ZONE 'UTC', " \
+	"pg_catalog.to_char(" col " AT TIME ZONE 'UTC', " \
 	"'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 /* The granted advisory lock of run $N (a text parameter) in this database:
  * a WHERE clause over pg_locks l. */
 #define JOURNAL_LOCK_WHERE(n) \
 	"l.locktype = 'advisory' AND l.granted AND l.objsubid = 2" \
-	" AND l.database = (SELECT oid FROM pg_database" \
-	"     WHERE datname = current_database())" \
+	" AND l.database = (SELECT oid FROM pg_catalog.pg_database" \
+	"     WHERE datname = pg_catalog.current_database())" \
 	" AND l.classid = " JOURNAL_STR(JOURNAL_LOCK_CLASS) "::int4::oid" \
-	" AND l.objid = hashtext(" n ")::oid"
+	" AND l.objid = pg_catalog.hashtext(" n ")::oid"
 #define JOURNAL_STR(x) JOURNAL_STR2(x)
 #define JOURNAL_STR2(x) #x
 
@@ -191,9 +195,9 @@ int
 journal_ensure(struct conn *c, char **cause)
 {
 	static const char lock_sql[] =
-	    "SELECT pg_advisory_xact_lock("
+	    "SELECT pg_catalog.pg_advisory_xact_lock("
 	    JOURNAL_STR(JOURNAL_SCHEMA_LOCK_CLASS) ", 0),"
-	    " to_regclass('bellows.meta') IS NOT NULL";
+	    " pg_catalog.to_regclass('bellows.meta') IS NOT NULL";
 	struct conn_error	 err = { 0 };
 	PGresult		*res;
 	char			 v[16];
@@ -208,11 +212,18 @@ journal_ensure(struct conn *c, char **cause)
 		goto fail;
 	exists = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
 	PQclear(res);
+	/* Before the first statement that could run another role's code
+	 * (a trigger, a view's function), and below again once everything
+	 * exists: the schema may have appeared since this check. */
+	if (trust_schema(c, JOURNAL_SCHEMA, cause) != 0) {
+		journal_abort(c, own);
+		return (-1);
+	}
 
 	version = 0;
 	if (exists) {
-		res = conn_exec(c, "SELECT max(version) FROM bellows.meta", 0,
-		    NULL, &err);
+		res = conn_exec(c, "SELECT pg_catalog.max(version)"
+		    " FROM bellows.meta", 0, NULL, &err);
 		if (res == NULL)
 			goto fail;
 		version = (int)journal_field_int(res, 0, 0);
@@ -231,6 +242,10 @@ journal_ensure(struct conn *c, char **cause)
 		 * simple protocol, inside our transaction. */
 		if (conn_command(c, journal_schema_sql, 0, NULL, &err) != 0)
 			goto fail;
+		if (trust_schema(c, JOURNAL_SCHEMA, cause) != 0) {
+			journal_abort(c, own);
+			return (-1);
+		}
 		snprintf(v, sizeof v, "%d", JOURNAL_SCHEMA_VERSION);
 		params[0] = v;
 		if (conn_command(c, "DELETE FROM bellows.meta", 0, NULL,
@@ -258,7 +273,7 @@ journal_find_holder(struct conn *c, const char *name,
 	static const char sql[] =
 	    "SELECT l.pid,"
 	    " CASE WHEN r.driver_backend_pid = l.pid THEN r.driver_host"
-	    "  ELSE coalesce(a.client_hostname, host(a.client_addr),"
+	    "  ELSE coalesce(a.client_hostname, pg_catalog.host(a.client_addr),"
 	    "  'local socket') END,"
 	    " CASE WHEN r.driver_backend_pid = l.pid THEN r.driver_pid"
 	    "  ELSE a.client_port END,"
@@ -266,9 +281,9 @@ journal_find_holder(struct conn *c, const char *name,
 	    "  ELSE a.usename::text END,"
 	    " " JOURNAL_TS("CASE WHEN r.driver_backend_pid = l.pid"
 	    "  THEN r.driver_since ELSE a.backend_start END")
-	    " FROM pg_locks l"
+	    " FROM pg_catalog.pg_locks l"
 	    " LEFT JOIN bellows.runs r ON r.name = $1"
-	    " LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
+	    " LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
 	    " WHERE " JOURNAL_LOCK_WHERE("$1")
 	    " LIMIT 1";
 	struct conn_error	 err = { 0 };
@@ -366,7 +381,8 @@ journal_write(struct conn *c, const char *sql, int nparams,
 	int64_t		 n;
 
 	q = xasprintf("WITH w AS (%s RETURNING 1)"
-	    " SELECT (SELECT count(*) FROM w), pg_notify('bellows', $1)", sql);
+	    " SELECT (SELECT pg_catalog.count(*) FROM w),"
+	    " pg_catalog.pg_notify('bellows', $1)", sql);
 	res = conn_exec(c, q, nparams, params, err);
 	free(q);
 	if (res == NULL)
@@ -387,7 +403,8 @@ journal_event_at_err(struct conn *c, const char *name, const char *operator,
 
 	if (journal_write(c, "INSERT INTO bellows.events (run, operator, phase,"
 	    " step, kind, detail, at) VALUES ($1, $2, $3, $4, $5, $6,"
-	    " coalesce($7::timestamptz, clock_timestamp()))", 7, params,
+	    " coalesce($7::timestamptz, pg_catalog.clock_timestamp()))", 7,
+	    params,
 	    err) < 0)
 		return (-1);
 	return (0);
@@ -474,8 +491,9 @@ journal_sync_steps(struct conn *c, const struct plan *plan,
 	params[1] = xasprintf("{%s}", phases.data != NULL ? phases.data : "");
 	params[2] = xasprintf("{%s}", steps.data != NULL ? steps.data : "");
 	n = journal_write(c, "DELETE FROM bellows.steps WHERE run = $1"
-	    " AND (phase, step) NOT IN (SELECT * FROM"
-	    " unnest($2::int[], $3::int[]))", 3, params, err);
+	    " AND (phase, step) NOT IN (SELECT * FROM ROWS FROM"
+	    " (pg_catalog.unnest($2::int[]), pg_catalog.unnest($3::int[])))",
+	    3, params, err);
 	free((char *)params[1]);
 	free((char *)params[2]);
 	buf_free(&phases);
@@ -708,7 +726,8 @@ journal_set_run_state(struct conn *c, const char *name, const char *state,
 	int64_t			 n;
 
 	n = journal_write(c, "UPDATE bellows.runs SET state = $2,"
-	    " updated_at = clock_timestamp() WHERE name = $1", 2, params, &err);
+	    " updated_at = pg_catalog.clock_timestamp() WHERE name = $1", 2,
+	    params, &err);
 	if (n < 0)
 		return (journal_error(&err, cause, "journal: run state"));
 	if (n == 0) {
@@ -824,6 +843,8 @@ journal_events_since(struct conn *c, const char *name, int64_t after,
 
 	*events = NULL;
 	*nevents = 0;
+	if (trust_schema(c, JOURNAL_SCHEMA, cause) != 0)
+		return (-1);
 	snprintf(a, sizeof a, "%" PRId64, after);
 	params[0] = name;
 	params[1] = a;
@@ -845,7 +866,7 @@ journal_second_signoff(struct conn *c, const char *name, const char *phase,
 	    "SELECT operator FROM bellows.events"
 	    " WHERE run = $1 AND phase = $2 AND kind = 'second-signoff'"
 	    " AND operator IS DISTINCT FROM $3 AND id > coalesce((SELECT"
-	    " max(id) FROM bellows.events WHERE run = $1 AND kind ="
+	    " pg_catalog.max(id) FROM bellows.events WHERE run = $1 AND kind ="
 	    " 'rolled-back' AND phase IS NULL), 0)"
 	    " ORDER BY id LIMIT 1";
 	struct conn_error	 err = { 0 };
@@ -854,6 +875,8 @@ journal_second_signoff(struct conn *c, const char *name, const char *phase,
 	int			 found;
 
 	*who = NULL;
+	if (trust_schema(c, JOURNAL_SCHEMA, cause) != 0)
+		return (-1);
 	params[0] = name;
 	params[1] = phase;
 	params[2] = driver;
@@ -875,16 +898,22 @@ journal_present(struct conn *c, char **cause)
 	PGresult		*res;
 	int			 exists, version;
 
-	res = conn_exec(c, "SELECT to_regclass('bellows.runs') IS NOT NULL"
-	    " AND to_regclass('bellows.meta') IS NOT NULL", 0, NULL, &err);
+	/* Checked whenever the schema exists, so that a squatted one is
+	 * refused rather than taken for "no journal". */
+	if (trust_schema(c, JOURNAL_SCHEMA, cause) != 0)
+		return (-1);
+	res = conn_exec(c, "SELECT"
+	    " pg_catalog.to_regclass('bellows.runs') IS NOT NULL"
+	    " AND pg_catalog.to_regclass('bellows.meta') IS NOT NULL", 0, NULL,
+	    &err);
 	if (res == NULL)
 		return (journal_error(&err, cause, "journal"));
 	exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	if (!exists)
 		return (0);
-	res = conn_exec(c, "SELECT max(version) FROM bellows.meta", 0, NULL,
-	    &err);
+	res = conn_exec(c, "SELECT pg_catalog.max(version) FROM bellows.meta",
+	    0, NULL, &err);
 	if (res == NULL)
 		return (journal_error(&err, cause, "journal"));
 	version = (int)journal_field_int(res, 0, 0);
@@ -908,7 +937,8 @@ journal_load(struct conn *c, const char *name, int nevents,
 	    " plan_file, plan_text, " JOURNAL_TS("updated_at") ","
 	    " driver_backend_pid, driver_host, driver_pid, operator,"
 	    " " JOURNAL_TS("driver_since") ","
-	    " (SELECT l.pid FROM pg_locks l WHERE " JOURNAL_LOCK_WHERE("r.name")
+	    " (SELECT l.pid FROM pg_catalog.pg_locks l WHERE "
+	    JOURNAL_LOCK_WHERE("r.name")
 	    "  LIMIT 1)"
 	    " FROM bellows.runs r WHERE name = $1";
 	static const char steps_sql[] =
@@ -916,7 +946,7 @@ journal_load(struct conn *c, const char *name, int nevents,
 	    " phase_name, step_name, kind, " JOURNAL_TS("started_at") ","
 	    " " JOURNAL_TS("finished_at") ","
 	    " coalesce(extract(epoch FROM coalesce(finished_at,"
-	    "  clock_timestamp()) - started_at), 0)"
+	    "  pg_catalog.clock_timestamp()) - started_at), 0)"
 	    " FROM bellows.steps WHERE run = $1 ORDER BY phase, step";
 	static const char events_sql[] =
 	    "SELECT * FROM (SELECT " JOURNAL_EVENT_COLUMNS

@@ -13,6 +13,7 @@
 #include "conn.h"
 #include "journal.h"
 #include "plan.h"
+#include "trust.h"
 #include "util.h"
 
 static const struct cmd_entry *const cmd_table[] = {
@@ -154,7 +155,9 @@ cmd_open_run(const struct cmd_entry *e, const char *arg, const char *conninfo,
 		}
 		name = plan->name;
 	}
-	if ((*c = conn_open(conninfo, app, &err)) == NULL) {
+	/* It reads catalogs and the journal only: the safe search_path. */
+	if ((*c = conn_open_options(conninfo, app, TRUST_SEARCH_PATH,
+	    &err)) == NULL) {
 		m = conn_error_format(&err);
 		fprintf(stderr, "bellows %s: cannot connect: %s\n", e->name, m);
 		free(m);

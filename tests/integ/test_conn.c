@@ -13,6 +13,7 @@
 
 #include "conn.h"
 #include "pgtest.h"
+#include "trust.h"
 #include "util.h"
 
 static void
@@ -255,6 +256,28 @@ test_conn_options_survive_reset(void **state)
 	conn_close(c);
 }
 
+/* The search_path no other role can plant names in, through a reset. */
+static void
+test_conn_trusted_search_path_survives_reset(void **state)
+{
+	struct conn		*c;
+	struct conn_error	 err = { 0 };
+	char			*v;
+
+	(void)state;
+	c = conn_open_options("dbname=postgres", "bellows-test",
+	    TRUST_SEARCH_PATH, &err);
+	assert_non_null(c);
+	v = pgtest_value(c, "SELECT pg_catalog.current_schemas(true)::text");
+	assert_string_equal(v, "{pg_catalog}");
+	free(v);
+	assert_int_equal(conn_reset(c, &err), 0);
+	v = pgtest_value(c, "SHOW search_path");
+	assert_string_equal(v, "pg_catalog,pg_temp");
+	free(v);
+	conn_close(c);
+}
+
 int
 main(void)
 {
@@ -268,6 +291,7 @@ main(void)
 		cmocka_unit_test(test_conn_detects_terminated_backend),
 		cmocka_unit_test(test_conn_exec_waits_for_async_command_and_keeps_its_result),
 		cmocka_unit_test(test_conn_options_survive_reset),
+		cmocka_unit_test(test_conn_trusted_search_path_survives_reset),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
