@@ -6,7 +6,8 @@
 # watch, run by the superuser, refuse it (exit 3, naming the schema, the
 # object and its owner) and the squatter's code never runs.  A journal
 # bellows created, and a superuser's journal used by a migration role, still
-# work.  TAP output.
+# work.  A password given in -d does not stay in /proc/PID/cmdline, nor in
+# an error message.  TAP output.
 set -u
 : "${BELLOWS:?BELLOWS must name the bellows binary}"
 work=$(mktemp -d)
@@ -34,7 +35,7 @@ phases = ( { name = "expand"; steps = (
     rollback = "ALTER TABLE orders DROP COLUMN note"; } ); } );
 PLAN
 
-echo "1..28"
+echo "1..34"
 
 # --- the real journal, created by bellows: the squatter copies it -------
 db=t_sec_ref
@@ -166,6 +167,42 @@ check "the superuser refuses a journal table the migration role owns" \
 	[ "$rc" = 3 -a -n "$(grep "table bellows.meta is owned by migrator" "$work/err")" ]
 bellows status -d "dbname=$db user=migrator" sec
 check "while the migration role itself trusts what it owns" [ "$rc" = 0 ]
+
+# --- passwords ------------------------------------------------------------
+db=t_sec_ref
+# A run that has not finished, so that watch keeps following it.
+q "UPDATE bellows.runs SET state = 'interrupted' WHERE name = 'sec'" >/dev/null
+mkfifo "$work/in"
+# cmdline_hides TEXT ARGS...: bellows watch with ARGS shows no TEXT in its
+# command line while it runs; the rest of the argument stays readable.
+cmdline_hides() {
+	local secret=$1 pid cmdline
+	shift
+	"$BELLOWS" watch --no-tui "$@" sec <"$work/in" >"$work/out" 2>"$work/err" &
+	pid=$!
+	exec 3>"$work/in"
+	if wait_for "$work/out" "read-only"; then
+		cmdline=$(tr '\0' ' ' </proc/$pid/cmdline)
+		case $cmdline in
+		*"$secret"*) notok "the password ($*) is gone from /proc/PID/cmdline" "$cmdline" ;;
+		*"$db"*) ok "the password ($*) is gone from /proc/PID/cmdline" ;;
+		*) notok "the password ($*) is gone from /proc/PID/cmdline (the rest stays)" "$cmdline" ;;
+		esac
+	else
+		notok "watch $* connects" "$(cat "$work/err")"
+	fi
+	exec 3>&-
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+}
+cmdline_hides secret123 -d "dbname=$db password=secret123"
+cmdline_hides "quoted secret" --dbname="dbname=$db password='quoted secret'"
+cmdline_hides secret456 -d "postgresql:///$db?host=$PGHOST&password=secret456"
+cmdline_hides secret789 -d "postgresql://postgres:secret789@/$db?host=$PGHOST"
+bellows status -d "postgresql://postgres:sec%zzret@/$db?host=$PGHOST" sec
+check "a malformed password in a URI is an error (exit 3)" [ "$rc" = 3 ]
+check "whose message does not repeat the password" \
+	[ -s "$work/err" -a -z "$(grep -e "sec%zzret" -e "zzret" "$work/err")" ]
 
 # --- controls: the squatter's code does run when the superuser touches
 # the planted objects directly, so the checks above could fail ----------
