@@ -627,7 +627,8 @@ static const char checklist_invalid_sql[] =
 	"        THEN pg_catalog.quote_ident(t.rel)"
 	"        ELSE pg_catalog.quote_ident(t.nsp) || '.' ||"
 	"            pg_catalog.quote_ident(t.rel) END)"
-	"    FROM unnest($1::text[], $2::text[]) AS t(nsp, rel))) "
+	"    FROM ROWS FROM (pg_catalog.unnest($1::text[]),"
+	"        pg_catalog.unnest($2::text[])) AS t(nsp, rel))) "
 	"ORDER BY 2, 1";
 
 static int

@@ -43,6 +43,7 @@
 #include "monitor.h"
 #include "plan.h"
 #include "report.h"
+#include "trust.h"
 #include "util.h"
 #include "watchview.h"
 
@@ -743,7 +744,8 @@ watch_exec(const struct cmd_entry *ce, int argc, char **argv)
 		w.operator = util_login();
 
 	app = xasprintf("bellows:%s:watch", w.name);
-	w.c = conn_open(conninfo, app, &err);
+	/* Journal reads and notes only: the safe search_path. */
+	w.c = conn_open_options(conninfo, app, TRUST_SEARCH_PATH, &err);
 	free(app);
 	if (w.c == NULL) {
 		m = conn_error_format(&err);

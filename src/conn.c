@@ -88,6 +88,156 @@ conn_set_error(struct conn_error *err, const char *sqlstate, const char *msg)
 		err->message = xstrdup("unknown error");
 }
 
+/*
+ * Where CONNINFO spells a password: the password's bytes (still quoted or
+ * percent-encoded) as OFF/LEN pairs, at most MAX, following libpq's two
+ * syntaxes: "keyword = value" pairs, where a value is 'quoted' (with \
+ * escapes) or runs to the next blank, and URIs, whose password is in the
+ * user info (scheme://user:PASSWORD@host) or in a query parameter
+ * (?password=PASSWORD&...).  Returns the number found.
+ */
+static int
+conn_password_spans(const char *s, size_t *off, size_t *len, int max)
+{
+	const char	*p, *k, *v, *end;
+	size_t		 klen;
+	int		 n = 0;
+
+	if (strncmp(s, "postgresql://", 13) == 0 ||
+	    strncmp(s, "postgres://", 11) == 0) {
+		p = strstr(s, "://") + 3;
+		end = p + strcspn(p, "@/");
+		if (*end == '@' && (v = memchr(p, ':', end - p)) != NULL &&
+		    n < max) {
+			off[n] = v + 1 - s;
+			len[n++] = end - (v + 1);
+		}
+		if ((p = strchr(p, '?')) == NULL)
+			return (n);
+		for (p++; *p != '\0' && n < max; p += *p == '&') {
+			k = p;
+			p += strcspn(p, "&");
+			if (strncmp(k, "password=", 9) == 0) {
+				off[n] = k + 9 - s;
+				len[n++] = p - (k + 9);
+			}
+		}
+		return (n);
+	}
+	for (p = s; *p != '\0' && n < max;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		k = p;
+		while (*p != '\0' && *p != '=' && !strchr(" \t\n\r", *p))
+			p++;
+		klen = p - k;
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (*p != '=')
+			break;		/* not a conninfo string (a name) */
+		p++;
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (*p == '\'') {
+			v = ++p;
+			while (*p != '\0' && *p != '\'')
+				p += p[0] == '\\' && p[1] != '\0' ? 2 : 1;
+			end = p;
+			if (*p == '\'')
+				p++;
+		} else {
+			v = p;
+			while (*p != '\0' && !strchr(" \t\n\r", *p))
+				p += p[0] == '\\' && p[1] != '\0' ? 2 : 1;
+			end = p;
+		}
+		if (klen == 8 && strncmp(k, "password", 8) == 0) {
+			off[n] = v - s;
+			len[n++] = end - v;
+		}
+	}
+	return (n);
+}
+
+/* The password CONNINFO gives, as libpq reads it (NULL when none). */
+static char *
+conn_password(const char *conninfo)
+{
+	PQconninfoOption	*opts, *o;
+	char			*pw = NULL;
+
+	if ((opts = PQconninfoParse(conninfo, NULL)) == NULL)
+		return (NULL);
+	for (o = opts; o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL &&
+		    *o->val != '\0')
+			pw = xstrdup(o->val);
+	}
+	PQconninfoFree(opts);
+	return (pw);
+}
+
+int
+conn_hide_password(char *conninfo)
+{
+	size_t	 off[8], len[8];
+	char	*before, *after;
+	int	 i, n, blank;
+
+	before = conn_password(conninfo);
+	n = conn_password_spans(conninfo, off, len, nitems(off));
+	for (i = 0; i < n; i++)
+		memset(conninfo + off[i], 'x', len[i]);
+	after = conn_password(conninfo);
+	/* Spelt in a way we did not follow: hide it all. */
+	blank = before != NULL && after != NULL && strcmp(before, after) == 0;
+	if (blank)
+		memset(conninfo, ' ', strlen(conninfo));
+	free(before);
+	free(after);
+	return (n > 0 || blank);
+}
+
+/* Replace every occurrence of NEEDLE (LEN bytes) in *S with "xxxxx". */
+static void
+conn_scrub(char **s, const char *needle, size_t len)
+{
+	struct buf	 b;
+	const char	*p, *q;
+
+	if (len == 0 || *s == NULL)
+		return;
+	buf_init(&b);
+	for (p = *s; (q = memmem(p, strlen(p), needle, len)) != NULL;
+	    p = q + len) {
+		buf_append(&b, p, q - p);
+		buf_puts(&b, "xxxxx");
+	}
+	buf_puts(&b, p);
+	free(*s);
+	*s = buf_detach(&b);
+}
+
+/* ERR's message without the password CONNINFO spells (libpq quotes parts
+ * of a malformed conninfo or URI back in its errors). */
+static void
+conn_error_hide(struct conn_error *err, const char *conninfo)
+{
+	size_t	 off[8], len[8];
+	char	*pw;
+	int	 i, n;
+
+	if (conninfo == NULL)
+		return;
+	n = conn_password_spans(conninfo, off, len, nitems(off));
+	for (i = 0; i < n; i++)
+		conn_scrub(&err->message, conninfo + off[i], len[i]);
+	if ((pw = conn_password(conninfo)) != NULL) {
+		conn_scrub(&err->message, pw, strlen(pw));
+		free(pw);
+	}
+}
+
 struct conn *
 conn_open(const char *conninfo, const char *appname, struct conn_error *err)
 {
@@ -120,6 +270,7 @@ conn_open_options(const char *conninfo, const char *appname,
 	}
 	if (PQstatus(pg) != CONNECTION_OK) {
 		conn_set_error(err, "08001", PQerrorMessage(pg));
+		conn_error_hide(err, conninfo);
 		PQfinish(pg);
 		return (NULL);
 	}

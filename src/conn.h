@@ -51,6 +51,15 @@ struct conn	*conn_open(const char *conninfo, const char *appname,
 struct conn	*conn_open_options(const char *conninfo, const char *appname,
 		    const char *options, struct conn_error *err);
 void		 conn_close(struct conn *);
+/*
+ * Overwrite, in place, the password CONNINFO (a conninfo string or URI,
+ * as -d takes it) spells, so that ps(1) and /proc/PID/cmdline stop
+ * showing it once main() has copied the argument: its bytes become 'x',
+ * or the whole string blanks when the password is written in a way this
+ * does not follow.  Returns whether anything was hidden.  Connection
+ * errors never carry the password either (conn_open hides it there).
+ */
+int		 conn_hide_password(char *conninfo);
 /* Reconnect with the same parameters (PQreset, blocking up to
  * connect_timeout), dropping any command in flight.  Session settings are
  * lost: the caller sets them again.  0, or -1 and ERR. */

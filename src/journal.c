@@ -7,7 +7,11 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "trust.h"
 #include "util.h"
+
+/* The journal's schema, for trust_schema (the SQL spells it out). */
+#define JOURNAL_SCHEMA	"bellows"
 
 /*
  * The journal schema, version 2 (JOURNAL_SCHEMA_VERSION): version 1's
@@ -95,15 +99,15 @@ static const char journal_schema_sql[] =
 /* Times handed to callers: ISO 8601, UTC, milliseconds, whatever the
  * session's DateStyle and TimeZone. */
 #define JOURNAL_TS(col) \
-	"to_char(" col " AT TIME ZONE 'UTC', " \
+	"pg_catalog.to_char(" col " AT TIME ZONE 'UTC', " \
 	"'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 /* The granted advisory lock of run $N (a text parameter) in this database:
  * a WHERE clause over pg_locks l.  The key is the run's row in run_locks. */
 #define JOURNAL_LOCK_WHERE(n) \
 	"l.locktype = 'advisory' AND l.granted AND l.objsubid = 2" \
-	" AND l.database = (SELECT oid FROM pg_database" \
-	"     WHERE datname = current_database())" \
+	" AND l.database = (SELECT oid FROM pg_catalog.pg_database" \
+	"     WHERE datname = pg_catalog.current_database())" \
 	" AND l.classid = " JOURNAL_STR(JOURNAL_LOCK_CLASS) "::int4::oid" \
 	" AND l.objid = (SELECT k.id FROM bellows.run_locks k" \
 	"     WHERE k.name = " n ")::oid"
@@ -213,9 +217,9 @@ int
 journal_ensure(struct conn *c, char **cause)
 {
 	static const char lock_sql[] =
-	    "SELECT pg_advisory_xact_lock("
+	    "SELECT pg_catalog.pg_advisory_xact_lock("
 	    JOURNAL_STR(JOURNAL_SCHEMA_LOCK_CLASS) ", 0),"
-	    " to_regclass('bellows.meta') IS NOT NULL";
+	    " pg_catalog.to_regclass('bellows.meta') IS NOT NULL";
 	struct conn_error	 err = { 0 };
 	PGresult		*res;
 	char			 v[16];
@@ -230,11 +234,18 @@ journal_ensure(struct conn *c, char **cause)
 		goto fail;
 	exists = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
 	PQclear(res);
+	/* Before the first statement that could run another role's code
+	 * (a trigger, a view's function), and below again once everything
+	 * exists: the schema may have appeared since this check. */
+	if (trust_schema(c, JOURNAL_SCHEMA, cause) != 0) {
+		journal_abort(c, own);
+		return (-1);
+	}
 
 	version = 0;
 	if (exists) {
-		res = conn_exec(c, "SELECT max(version) FROM bellows.meta", 0,
-		    NULL, &err);
+		res = conn_exec(c, "SELECT pg_catalog.max(version)"
+		    " FROM bellows.meta", 0, NULL, &err);
 		if (res == NULL)
 			goto fail;
 		version = (int)journal_field_int(res, 0, 0);
@@ -253,6 +264,10 @@ journal_ensure(struct conn *c, char **cause)
 		 * simple protocol, inside our transaction. */
 		if (conn_command(c, journal_schema_sql, 0, NULL, &err) != 0)
 			goto fail;
+		if (trust_schema(c, JOURNAL_SCHEMA, cause) != 0) {
+			journal_abort(c, own);
+			return (-1);
+		}
 		snprintf(v, sizeof v, "%d", JOURNAL_SCHEMA_VERSION);
 		params[0] = v;
 		if (conn_command(c, "DELETE FROM bellows.meta", 0, NULL,
@@ -280,7 +295,7 @@ journal_find_holder(struct conn *c, const char *name,
 	static const char sql[] =
 	    "SELECT l.pid,"
 	    " CASE WHEN r.driver_backend_pid = l.pid THEN r.driver_host"
-	    "  ELSE coalesce(a.client_hostname, host(a.client_addr),"
+	    "  ELSE coalesce(a.client_hostname, pg_catalog.host(a.client_addr),"
 	    "  'local socket') END,"
 	    " CASE WHEN r.driver_backend_pid = l.pid THEN r.driver_pid"
 	    "  ELSE a.client_port END,"
@@ -288,9 +303,9 @@ journal_find_holder(struct conn *c, const char *name,
 	    "  ELSE a.usename::text END,"
 	    " " JOURNAL_TS("CASE WHEN r.driver_backend_pid = l.pid"
 	    "  THEN r.driver_since ELSE a.backend_start END")
-	    " FROM pg_locks l"
+	    " FROM pg_catalog.pg_locks l"
 	    " LEFT JOIN bellows.runs r ON r.name = $1"
-	    " LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
+	    " LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
 	    " WHERE " JOURNAL_LOCK_WHERE("$1")
 	    " LIMIT 1";
 	struct conn_error	 err = { 0 };
@@ -318,10 +333,11 @@ journal_lock(struct conn *c, const char *name, struct journal_holder *holder,
 	/* Taken once per session: a second journal_lock by the holder is a
 	 * no-op, so one journal_unlock always releases it. */
 	static const char sql[] =
-	    "SELECT EXISTS (SELECT FROM pg_locks l"
+	    "SELECT EXISTS (SELECT FROM pg_catalog.pg_locks l"
 	    "  WHERE " JOURNAL_LOCK_WHERE("$1")
-	    "  AND l.pid = pg_backend_pid())"
-	    " OR pg_try_advisory_lock(" JOURNAL_STR(JOURNAL_LOCK_CLASS) ","
+	    "  AND l.pid = pg_catalog.pg_backend_pid())"
+	    " OR pg_catalog.pg_try_advisory_lock("
+	    JOURNAL_STR(JOURNAL_LOCK_CLASS) ","
 	    "  (SELECT k.id FROM bellows.run_locks k WHERE k.name = $1))";
 	struct conn_error	 err = { 0 };
 	PGresult		*res;
@@ -350,9 +366,9 @@ journal_unlock(struct conn *c, const char *name, char **cause)
 	/* Checked first so the server does not print a WARNING for a lock
 	 * this session does not hold. */
 	static const char sql[] =
-	    "SELECT CASE WHEN EXISTS (SELECT FROM pg_locks l WHERE "
-	    JOURNAL_LOCK_WHERE("$1") " AND l.pid = pg_backend_pid())"
-	    " THEN pg_advisory_unlock(" JOURNAL_STR(JOURNAL_LOCK_CLASS) ","
+	    "SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_locks l WHERE "
+	    JOURNAL_LOCK_WHERE("$1") " AND l.pid = pg_catalog.pg_backend_pid())"
+	    " THEN pg_catalog.pg_advisory_unlock(" JOURNAL_STR(JOURNAL_LOCK_CLASS) ","
 	    "  (SELECT k.id FROM bellows.run_locks k WHERE k.name = $1))"
 	    " ELSE false END";
 	struct conn_error	 err = { 0 };
@@ -393,7 +409,8 @@ journal_write(struct conn *c, const char *sql, int nparams,
 	int64_t		 n;
 
 	q = xasprintf("WITH w AS (%s RETURNING 1)"
-	    " SELECT (SELECT count(*) FROM w), pg_notify('bellows', $1)", sql);
+	    " SELECT (SELECT pg_catalog.count(*) FROM w),"
+	    " pg_catalog.pg_notify('bellows', $1)", sql);
 	res = conn_exec(c, q, nparams, params, err);
 	free(q);
 	if (res == NULL)
@@ -414,7 +431,8 @@ journal_event_at_err(struct conn *c, const char *name, const char *operator,
 
 	if (journal_write(c, "INSERT INTO bellows.events (run, operator, phase,"
 	    " step, kind, detail, at) VALUES ($1, $2, $3, $4, $5, $6,"
-	    " coalesce($7::timestamptz, clock_timestamp()))", 7, params,
+	    " coalesce($7::timestamptz, pg_catalog.clock_timestamp()))", 7,
+	    params,
 	    err) < 0)
 		return (-1);
 	return (0);
@@ -777,7 +795,7 @@ journal_open_run(struct conn *c, const struct plan *plan,
 		params[3] = plan_text;
 		if (journal_write(c, "UPDATE bellows.runs SET plan_sha256 = $2,"
 		    " plan_file = $3, plan_text = $4,"
-		    " updated_at = clock_timestamp() WHERE name = $1", 4,
+		    " updated_at = pg_catalog.clock_timestamp() WHERE name = $1", 4,
 		    params, &err) < 0) {
 			free(a);
 			free(b);
@@ -818,9 +836,9 @@ journal_open_run(struct conn *c, const struct plan *plan,
 	params[2] = pid;
 	params[3] = operator;
 	if (journal_write(c, "UPDATE bellows.runs SET driver_host = $2,"
-	    " driver_pid = $3::int, driver_backend_pid = pg_backend_pid(),"
-	    " operator = $4, driver_since = clock_timestamp(),"
-	    " updated_at = clock_timestamp() WHERE name = $1", 4, params,
+	    " driver_pid = $3::int, driver_backend_pid = pg_catalog.pg_backend_pid(),"
+	    " operator = $4, driver_since = pg_catalog.clock_timestamp(),"
+	    " updated_at = pg_catalog.clock_timestamp() WHERE name = $1", 4, params,
 	    &err) < 0)
 		goto fail;
 	detail = xasprintf("%s on %s pid %s took the run", operator, host, pid);
@@ -931,7 +949,8 @@ journal_set_run_state(struct conn *c, const char *name, const char *state,
 	int64_t			 n;
 
 	n = journal_write(c, "UPDATE bellows.runs SET state = $2,"
-	    " updated_at = clock_timestamp() WHERE name = $1", 2, params, &err);
+	    " updated_at = pg_catalog.clock_timestamp() WHERE name = $1", 2,
+	    params, &err);
 	if (n < 0)
 		return (journal_error(&err, cause, "journal: run state"));
 	if (n == 0) {
@@ -1083,6 +1102,8 @@ journal_events_since(struct conn *c, const char *name, int64_t after,
 
 	*events = NULL;
 	*nevents = 0;
+	if (trust_schema(c, JOURNAL_SCHEMA, cause) != 0)
+		return (-1);
 	snprintf(a, sizeof a, "%" PRId64, after);
 	params[0] = name;
 	params[1] = a;
@@ -1104,7 +1125,7 @@ journal_second_signoff(struct conn *c, const char *name, const char *phase,
 	    "SELECT operator FROM bellows.events"
 	    " WHERE run = $1 AND phase = $2 AND kind = 'second-signoff'"
 	    " AND operator IS DISTINCT FROM $3 AND id > coalesce((SELECT"
-	    " max(id) FROM bellows.events WHERE run = $1 AND kind ="
+	    " pg_catalog.max(id) FROM bellows.events WHERE run = $1 AND kind ="
 	    " 'rolled-back' AND phase IS NULL), 0)"
 	    " ORDER BY id LIMIT 1";
 	struct conn_error	 err = { 0 };
@@ -1113,6 +1134,8 @@ journal_second_signoff(struct conn *c, const char *name, const char *phase,
 	int			 found;
 
 	*who = NULL;
+	if (trust_schema(c, JOURNAL_SCHEMA, cause) != 0)
+		return (-1);
 	params[0] = name;
 	params[1] = phase;
 	params[2] = driver;
@@ -1134,16 +1157,22 @@ journal_present(struct conn *c, int *version, char **cause)
 	PGresult		*res;
 	int			 exists;
 
-	res = conn_exec(c, "SELECT to_regclass('bellows.runs') IS NOT NULL"
-	    " AND to_regclass('bellows.meta') IS NOT NULL", 0, NULL, &err);
+	/* Checked whenever the schema exists, so that a squatted one is
+	 * refused rather than taken for "no journal". */
+	if (trust_schema(c, JOURNAL_SCHEMA, cause) != 0)
+		return (-1);
+	res = conn_exec(c, "SELECT"
+	    " pg_catalog.to_regclass('bellows.runs') IS NOT NULL"
+	    " AND pg_catalog.to_regclass('bellows.meta') IS NOT NULL", 0, NULL,
+	    &err);
 	if (res == NULL)
 		return (journal_error(&err, cause, "journal"));
 	exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	if (!exists)
 		return (0);
-	res = conn_exec(c, "SELECT max(version) FROM bellows.meta", 0, NULL,
-	    &err);
+	res = conn_exec(c, "SELECT pg_catalog.max(version) FROM bellows.meta",
+	    0, NULL, &err);
 	if (res == NULL)
 		return (journal_error(&err, cause, "journal"));
 	*version = (int)journal_field_int(res, 0, 0);
@@ -1167,23 +1196,24 @@ journal_load(struct conn *c, const char *name, int nevents,
 	    " plan_file, plan_text, " JOURNAL_TS("updated_at") "," \
 	    " driver_backend_pid, driver_host, driver_pid, operator," \
 	    " " JOURNAL_TS("driver_since") "," \
-	    " (SELECT l.pid FROM pg_locks l WHERE " lockwhere " LIMIT 1)" \
+	    " (SELECT l.pid FROM pg_catalog.pg_locks l WHERE " lockwhere \
+	    " LIMIT 1)" \
 	    " FROM bellows.runs r WHERE name = $1"
 	static const char run_sql[] = JOURNAL_RUN_SQL(JOURNAL_LOCK_WHERE("r.name"));
 	/* A version 1 journal (read, never upgraded, by the read side) keyed
 	 * its locks on hashtext and has no undo or attempt columns. */
 	static const char run_sql_v1[] = JOURNAL_RUN_SQL(
 	    "l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"
-	    " AND l.database = (SELECT oid FROM pg_database"
-	    "     WHERE datname = current_database())"
+	    " AND l.database = (SELECT oid FROM pg_catalog.pg_database"
+	    "     WHERE datname = pg_catalog.current_database())"
 	    " AND l.classid = " JOURNAL_STR(JOURNAL_LOCK_CLASS) "::int4::oid"
-	    " AND l.objid = hashtext(r.name)::oid");
+	    " AND l.objid = pg_catalog.hashtext(r.name)::oid");
 #define JOURNAL_STEPS_SQL(attempt, undo) \
 	    "SELECT phase, step, state, attempts, cursor, rows_done, batches," \
 	    " phase_name, step_name, kind, " JOURNAL_TS("started_at") "," \
 	    " " JOURNAL_TS("finished_at") "," \
 	    " coalesce(extract(epoch FROM coalesce(finished_at," \
-	    "  clock_timestamp()) - " attempt "), 0)," \
+	    "  pg_catalog.clock_timestamp()) - " attempt "), 0)," \
 	    " coalesce(extract(epoch FROM " attempt " - started_at), 0)," \
 	    " " undo \
 	    " FROM bellows.steps WHERE run = $1 ORDER BY phase, step"

@@ -13,6 +13,7 @@
 #include "conn.h"
 #include "journal.h"
 #include "plan.h"
+#include "trust.h"
 #include "util.h"
 
 static const struct cmd_entry *const cmd_table[] = {
@@ -154,7 +155,9 @@ cmd_open_run(const struct cmd_entry *e, const char *arg, const char *conninfo,
 		}
 		name = plan->name;
 	}
-	if ((*c = conn_open(conninfo, app, &err)) == NULL) {
+	/* It reads catalogs and the journal only: the safe search_path. */
+	if ((*c = conn_open_options(conninfo, app, TRUST_SEARCH_PATH,
+	    &err)) == NULL) {
 		m = conn_error_format(&err);
 		fprintf(stderr, "bellows %s: cannot connect: %s\n", e->name, m);
 		free(m);
@@ -180,6 +183,50 @@ cmd_open_run(const struct cmd_entry *e, const char *arg, const char *conninfo,
 	return (rc == 0 ? CMD_EXIT_FAILED : CMD_EXIT_CONNECT);
 }
 
+/*
+ * A password given in -d CONNINFO would show in ps(1) for the whole run:
+ * hand the command a copy of each -d/--dbname value and hide the password
+ * in the original bytes, which are what /proc/PID/cmdline shows (as
+ * mysql(1) does).  Runs before the command's getopt, which may permute
+ * argv's pointers but never copies the strings.  .pgpass or PGPASSFILE is
+ * the better place for a password; bellows(1) says so.
+ */
+static void
+main_hide_passwords(int argc, char **argv)
+{
+	char	*a, *v, *eq;
+	size_t	 n;
+	int	 i;
+
+	for (i = 1; i < argc; i++) {
+		a = argv[i];
+		if (strcmp(a, "--") == 0)
+			break;
+		v = NULL;
+		if (strcmp(a, "-d") == 0 && i + 1 < argc)
+			v = argv[++i];
+		else if (strncmp(a, "-d", 2) == 0 && a[2] != '\0')
+			v = a + 2;
+		else if (strncmp(a, "--d", 3) == 0) {
+			/* --dbname, or a prefix getopt_long takes for it. */
+			n = (eq = strchr(a, '=')) != NULL ? (size_t)(eq - a) :
+			    strlen(a);
+			if (n - 2 > strlen("dbname") ||
+			    strncmp(a + 2, "dbname", n - 2) != 0)
+				continue;
+			if (eq != NULL)
+				v = eq + 1;
+			else if (i + 1 < argc)
+				v = argv[++i];
+		}
+		if (v == NULL)
+			continue;
+		/* The command reads the copy; the original is what ps shows. */
+		argv[i] = xstrdup(argv[i]);
+		conn_hide_password(v);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -194,6 +241,7 @@ main(int argc, char **argv)
 	int			 ch;
 
 	setlocale(LC_ALL, "");
+	main_hide_passwords(argc, argv);
 
 	/* "+": stop at the command name; its options are its own. */
 	opterr = 0;

@@ -41,7 +41,7 @@ WITH waiter AS (
       'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock',
       'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'])
 ), blockers AS (
-  SELECT DISTINCT unnest(pg_catalog.pg_blocking_pids($1)) AS pid
+  SELECT DISTINCT pg_catalog.unnest(pg_catalog.pg_blocking_pids($1)) AS pid
 ), rel AS (
   SELECT l.*, CASE WHEN l.relation IS NULL THEN NULL
       WHEN l.database = 0 OR l.database = (SELECT oid FROM

@@ -83,7 +83,7 @@ WITH me AS (
 ), involved AS (
   SELECT pid FROM blocked
   UNION
-  SELECT unnest(blocked_by) FROM blocked
+  SELECT pg_catalog.unnest(blocked_by) FROM blocked
 )
 SELECT i.pid, coalesce(b.blocked_by, '{}')::text, k.mode, k.target, k.granted,
     CASE WHEN NOT k.granted THEN (extract(epoch FROM now()

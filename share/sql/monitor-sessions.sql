@@ -22,7 +22,8 @@ WITH plan_rel AS (
       CASE WHEN t.nsp IS NULL THEN ''
           ELSE pg_catalog.quote_ident(t.nsp) || '.' END
       || pg_catalog.quote_ident(t.rel))::oid AS oid
-  FROM unnest($1::text[], $2::text[]) AS t(nsp, rel)
+  FROM ROWS FROM (pg_catalog.unnest($1::text[]),
+      pg_catalog.unnest($2::text[])) AS t(nsp, rel)
 ), watched AS (
   SELECT oid FROM plan_rel WHERE oid IS NOT NULL
   UNION

@@ -19,7 +19,8 @@ WITH t AS (
       CASE WHEN t.nsp IS NULL THEN ''
           ELSE pg_catalog.quote_ident(t.nsp) || '.' END
       || pg_catalog.quote_ident(t.rel))::oid AS oid
-  FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(nsp, rel, n)
+  FROM ROWS FROM (pg_catalog.unnest($1::text[]),
+      pg_catalog.unnest($2::text[])) WITH ORDINALITY AS t(nsp, rel, n)
 )
 SELECT t.oid IS NOT NULL,
     CASE WHEN t.oid IS NOT NULL AND NOT EXISTS (

@@ -13,6 +13,7 @@
 
 #include "conn.h"
 #include "pgtest.h"
+#include "trust.h"
 #include "util.h"
 
 static void
@@ -255,6 +256,78 @@ test_conn_options_survive_reset(void **state)
 	conn_close(c);
 }
 
+/* The search_path no other role can plant names in, through a reset. */
+static void
+test_conn_trusted_search_path_survives_reset(void **state)
+{
+	struct conn		*c;
+	struct conn_error	 err = { 0 };
+	char			*v;
+
+	(void)state;
+	c = conn_open_options("dbname=postgres", "bellows-test",
+	    TRUST_SEARCH_PATH, &err);
+	assert_non_null(c);
+	v = pgtest_value(c, "SELECT pg_catalog.current_schemas(true)::text");
+	assert_string_equal(v, "{pg_catalog}");
+	free(v);
+	assert_int_equal(conn_reset(c, &err), 0);
+	v = pgtest_value(c, "SHOW search_path");
+	assert_string_equal(v, "pg_catalog,pg_temp");
+	free(v);
+	conn_close(c);
+}
+
+/* -d's password is overwritten in place, whatever the syntax, and the
+ * rest of the argument stays as it was. */
+static void
+test_conn_hide_password_overwrites_only_the_password(void **state)
+{
+	static const struct {
+		const char	*in, *out;
+		int		 hidden;
+	} cases[] = {
+		{ "dbname=shop password=secret123 host=db1",
+		  "dbname=shop password=xxxxxxxxx host=db1", 1 },
+		{ "password = 'two words\\' x' dbname=shop",
+		  "password = 'xxxxxxxxxxxxx' dbname=shop", 1 },
+		{ "postgresql://alice:s3cret@db1:5432/shop",
+		  "postgresql://alice:xxxxxx@db1:5432/shop", 1 },
+		{ "postgres:///shop?host=/tmp&password=pw%41&sslmode=off",
+		  "postgres:///shop?host=/tmp&password=xxxxx&sslmode=off", 1 },
+		{ "dbname=shop user=alice", "dbname=shop user=alice", 0 },
+		{ "shop", "shop", 0 },
+		{ "postgresql://alice@db1/shop", "postgresql://alice@db1/shop", 0 },
+	};
+	char	*s;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < nitems(cases); i++) {
+		s = xstrdup(cases[i].in);
+		assert_int_equal(conn_hide_password(s), cases[i].hidden);
+		assert_string_equal(s, cases[i].out);
+		free(s);
+	}
+}
+
+/* libpq quotes a malformed URI's password back in its error: not ours. */
+static void
+test_conn_open_error_never_shows_the_password(void **state)
+{
+	struct conn		*c;
+	struct conn_error	 err = { 0 };
+
+	(void)state;
+	c = conn_open("postgresql://alice:hunter%zz2@/postgres", "bellows-test",
+	    &err);
+	assert_null(c);
+	assert_non_null(err.message);
+	assert_null(strstr(err.message, "hunter"));
+	assert_non_null(strstr(err.message, "percent"));
+	conn_error_clear(&err);
+}
+
 int
 main(void)
 {
@@ -268,6 +341,9 @@ main(void)
 		cmocka_unit_test(test_conn_detects_terminated_backend),
 		cmocka_unit_test(test_conn_exec_waits_for_async_command_and_keeps_its_result),
 		cmocka_unit_test(test_conn_options_survive_reset),
+		cmocka_unit_test(test_conn_trusted_search_path_survives_reset),
+		cmocka_unit_test(test_conn_hide_password_overwrites_only_the_password),
+		cmocka_unit_test(test_conn_open_error_never_shows_the_password),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
