@@ -128,6 +128,7 @@ struct engine {
 	int			 rollback_after_pause; /* r in a backfill */
 	char			*state_before;	/* the run's, when taken */
 	int64_t			*bf_rows;	/* per phase: backfilled rows */
+	int64_t			 bf_last_end;	/* the last batch's end, or -1 */
 	int			 mon_down;	/* the monitor connection dropped */
 	int64_t			 mon_retry_at;
 
@@ -1135,9 +1136,15 @@ static int
 engine_backfill_hook(struct engine *e, PGresult *res, char **cause)
 {
 	int64_t	rows = res != NULL ? strtoll(PQcmdTuples(res), NULL, 10) : 0;
+	int64_t	now = engine_now(e), from = e->snap.started_ms;
 
+	/* The time it worked: from the batch before when the gap was the
+	 * usual one, never across a pause, a hold or an interruption. */
+	if (e->bf_last_end >= 0 && from - e->bf_last_end <=
+	    e->plan->phases[e->phase].backfill.pause_ms + 1000)
+		from = e->bf_last_end;
 	return (journal_backfill_advance(e->exec, e->plan->name, (int)e->phase,
-	    backfill_upper(e->bf), rows, cause));
+	    backfill_upper(e->bf), rows, now - from, cause));
 }
 
 static void
@@ -1215,6 +1222,7 @@ engine_backfill_batch_done(struct engine *e, PGresult *res)
 	backfill_batch_done(e->bf, rows, took);
 	engine_backfill_progress(e);
 	e->bf_rows[e->phase] = e->snap.backfill.rows_done;
+	e->bf_last_end = engine_now(e);
 	/* Batches are reported, not journaled one by one: the journal has
 	 * the cursor and counters, committed with each batch. */
 	snprintf(detail, sizeof detail, "batch %lld: %lld rows up to key %s "
@@ -1296,6 +1304,7 @@ engine_backfill_next(struct engine *e)
 	if (e->pause_requested) {
 		e->paused_from = ENGINE_RUNNING;
 		e->state = ENGINE_PAUSED;
+		e->bf_last_end = -1;
 		engine_event(e, "paused", "between batches, %lld rows done",
 		    (long long)e->snap.rows_done);
 		engine_run_state(e, "paused");
@@ -1334,6 +1343,7 @@ engine_backfill_next(struct engine *e)
 	}
 	engine_backfill_progress(e);
 	if (hold) {
+		e->bf_last_end = -1;
 		e->state = ENGINE_BACKOFF;
 		e->timer_at = engine_now(e) + 500;
 		e->timer_fn = engine_backfill_throttle_timer;
@@ -1387,6 +1397,7 @@ engine_run_backfill(struct engine *e)
 	engine_phase_row(e, JOURNAL_RUNNING);
 	e->snap.step_state[e->phase][0] = ENGINE_STEP_RUNNING;
 	e->snap.phase_started_ms = engine_now(e);
+	e->bf_last_end = -1;
 	engine_backfill_next(e);
 }
 
@@ -2913,7 +2924,7 @@ engine_new(const struct plan *plan, struct conn *exec, struct conn *mon,
 		e->o.clock = engine_real_clock;
 	if (e->o.operator == NULL)
 		e->o.operator = "unknown";
-	e->timer_at = e->sample_at = -1;
+	e->timer_at = e->sample_at = e->bf_last_end = -1;
 	e->state = ENGINE_STARTING;
 	e->exit_code = CMD_EXIT_FAILED;
 	e->seed = (unsigned int)getpid() ^ (unsigned int)time(NULL);

@@ -91,6 +91,8 @@ static const char journal_schema_sql[] =
 	"ALTER TABLE bellows.steps ADD COLUMN IF NOT EXISTS sql_sha256 text;\n"
 	"ALTER TABLE bellows.steps\n"
 	"	ADD COLUMN IF NOT EXISTS attempt_started_at timestamptz;\n"
+	"ALTER TABLE bellows.steps\n"
+	"	ADD COLUMN IF NOT EXISTS active_ms bigint NOT NULL DEFAULT 0;\n"
 	"CREATE TABLE IF NOT EXISTS bellows.run_locks (\n"
 	"	name text PRIMARY KEY,\n"
 	"	id integer GENERATED ALWAYS AS IDENTITY UNIQUE\n"
@@ -1008,6 +1010,8 @@ journal_set_step(struct conn *c, const char *name, int phase, int step,
 	    "  THEN 0 ELSE rows_done END,"
 	    " batches = CASE WHEN $4 = 'running' AND state = 'rolled_back'"
 	    "  THEN 0 ELSE batches END,"
+	    " active_ms = CASE WHEN $4 = 'running' AND state = 'rolled_back'"
+	    "  THEN 0 ELSE active_ms END,"
 	    " undo = CASE WHEN $4 = 'running' THEN NULL ELSE undo END,"
 	    " finished_at = CASE WHEN $4 IN ('running', 'pending') THEN NULL"
 	    "  ELSE pg_catalog.clock_timestamp() END"
@@ -1034,22 +1038,25 @@ journal_set_undo(struct conn *c, const char *name, int phase, int step,
 
 int
 journal_backfill_advance(struct conn *c, const char *name, int phase,
-    const char *cursor, int64_t rows, char **cause)
+    const char *cursor, int64_t rows, int64_t active_ms, char **cause)
 {
 	struct conn_error	 err = { 0 };
-	const char		*params[4];
-	char			 p[16], r[32];
+	const char		*params[5];
+	char			 p[16], r[32], a[32];
 	int64_t			 n;
 
 	snprintf(p, sizeof p, "%d", phase);
 	snprintf(r, sizeof r, "%" PRId64, rows);
+	snprintf(a, sizeof a, "%" PRId64, active_ms);
 	params[0] = name;
 	params[1] = p;
 	params[2] = cursor;
 	params[3] = r;
+	params[4] = a;
 	n = journal_write(c, "UPDATE bellows.steps SET cursor = $3,"
-	    " rows_done = rows_done + $4::bigint, batches = batches + 1"
-	    " WHERE run = $1 AND phase = $2::int AND step = -1", 4, params,
+	    " rows_done = rows_done + $4::bigint, batches = batches + 1,"
+	    " active_ms = active_ms + $5::bigint"
+	    " WHERE run = $1 AND phase = $2::int AND step = -1", 5, params,
 	    &err);
 	if (n < 0)
 		return (journal_error(&err, cause, "journal: backfill cursor"));
@@ -1208,20 +1215,20 @@ journal_load(struct conn *c, const char *name, int nevents,
 	    "     WHERE datname = pg_catalog.current_database())"
 	    " AND l.classid = " JOURNAL_STR(JOURNAL_LOCK_CLASS) "::int4::oid"
 	    " AND l.objid = pg_catalog.hashtext(r.name)::oid");
-#define JOURNAL_STEPS_SQL(attempt, undo) \
+#define JOURNAL_STEPS_SQL(attempt, undo, active) \
 	    "SELECT phase, step, state, attempts, cursor, rows_done, batches," \
 	    " phase_name, step_name, kind, " JOURNAL_TS("started_at") "," \
 	    " " JOURNAL_TS("finished_at") "," \
 	    " coalesce(extract(epoch FROM coalesce(finished_at," \
 	    "  pg_catalog.clock_timestamp()) - " attempt "), 0)," \
 	    " coalesce(extract(epoch FROM " attempt " - started_at), 0)," \
-	    " " undo \
+	    " " undo ", " active \
 	    " FROM bellows.steps WHERE run = $1 ORDER BY phase, step"
 	static const char steps_sql[] = JOURNAL_STEPS_SQL(
 	    "CASE WHEN kind = 'steps' THEN coalesce(attempt_started_at,"
-	    " started_at) ELSE started_at END", "undo");
+	    " started_at) ELSE started_at END", "undo", "active_ms");
 	static const char steps_sql_v1[] = JOURNAL_STEPS_SQL("started_at",
-	    "NULL::text");
+	    "NULL::text", "0");
 	static const char events_sql[] =
 	    "SELECT * FROM (SELECT " JOURNAL_EVENT_COLUMNS
 	    " FROM bellows.events WHERE run = $1 ORDER BY id DESC"
@@ -1292,6 +1299,7 @@ journal_load(struct conn *c, const char *name, int nevents,
 		s->elapsed = strtod(PQgetvalue(res, i, 12), NULL);
 		s->waited = strtod(PQgetvalue(res, i, 13), NULL);
 		s->undo = journal_field(res, i, 14);
+		s->active_ms = journal_field_int(res, i, 15);
 	}
 	run->nsteps = n;
 	PQclear(res);
@@ -1394,10 +1402,15 @@ journal_json_pid(struct buf *b, int *first, const char *key, int v)
 		buf_printf(b, "%d", v);
 }
 
-static int64_t
-journal_rate(const struct journal_step *s)
+int64_t
+journal_step_rate(const struct journal_step *s)
 {
-	if (s->elapsed <= 0 || s->rows_done == 0)
+	if (s->rows_done == 0)
+		return (-1);
+	if (s->active_ms > 0)
+		return ((int64_t)((double)s->rows_done * 1000.0 /
+		    (double)s->active_ms + 0.5));
+	if (s->elapsed <= 0)
 		return (-1);
 	return ((int64_t)((double)s->rows_done / s->elapsed + 0.5));
 }
@@ -1445,7 +1458,7 @@ journal_json_step(struct buf *b, const struct journal_step *s)
 		journal_json_int(b, &f, "rows_done", s->rows_done);
 		journal_json_int(b, &f, "batches", s->batches);
 		journal_json_key(b, &f, "rows_per_s");
-		if ((rate = journal_rate(s)) < 0)
+		if ((rate = journal_step_rate(s)) < 0)
 			buf_puts(b, "null");
 		else
 			buf_printf(b, "%" PRId64, rate);
@@ -1682,7 +1695,7 @@ journal_status_text(struct buf *b, const struct journal_run *run,
 			    " batch%s", s->attempts > 0 ? ", " : "",
 			    s->rows_done, s->batches,
 			    s->batches == 1 ? "" : "es");
-			if ((rate = journal_rate(s)) >= 0)
+			if ((rate = journal_step_rate(s)) >= 0)
 				buf_printf(b, ", %" PRId64 " rows/s", rate);
 			if (s->cursor != NULL) {
 				buf_puts(b, ", cursor ");

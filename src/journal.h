@@ -90,6 +90,7 @@ struct journal_step {
 	/* The undo of a done step: NULL before any rollback touched it, else
 	 * running, failed, interrupted or done (JOURNAL_* states). */
 	char	*undo;
+	int64_t	 active_ms;	/* backfill: time spent working (0: unknown) */
 };
 
 /* One line of the timeline. */
@@ -182,9 +183,14 @@ int	journal_set_undo(struct conn *, const char *name, int phase, int step,
 	    const char *state, char **cause);
 /* Advance a backfill phase's cursor and counters (inside the batch's
  * transaction): CURSOR becomes the last key done, ROWS (the rows this
- * batch updated) is added to rows_done and batches grows by one. */
+ * batch updated) is added to rows_done, batches grows by one and
+ * ACTIVE_MS (the batch's time, with its usual gap to the batch before;
+ * never a pause or an interruption) to active_ms. */
 int	journal_backfill_advance(struct conn *, const char *name, int phase,
-	    const char *cursor, int64_t rows, char **cause);
+	    const char *cursor, int64_t rows, int64_t active_ms, char **cause);
+/* A backfill's rows per second over the time it was working (active_ms),
+ * so that no pause or interruption dilutes it; -1 when unknown. */
+int64_t	journal_step_rate(const struct journal_step *);
 /* Append an event.  PHASE/STEP/DETAIL may be NULL. */
 int	journal_event(struct conn *, const char *name, const char *operator,
 	    const char *phase, const char *step, const char *kind,

@@ -67,8 +67,9 @@
  *       table, key      from the stored plan (null if not re-loaded)
  *       rows_done, batches
  *       rows_per_batch  mean rows per batch, null before any batch
- *       rows_per_s      rows_done over the phase's elapsed time, null
- *                       before any row
+ *       rows_per_s      rows_done over the time the backfill worked
+ *                       (never across a pause, a hold or an
+ *                       interruption), null before any row
  *       elapsed_ms      first start to last stop of the phase
  *       cursor          last key done (text)
  *   schema_change[]     the steps that were applied, in plan order:
@@ -419,13 +420,6 @@ report_plan_step(const struct report_phase *p, const struct journal_step *s)
 	return (&p->plan->steps[s->step]);
 }
 
-static int64_t
-report_rate(const struct journal_step *s)
-{
-	if (s->elapsed <= 0 || s->rows_done == 0)
-		return (-1);
-	return ((int64_t)((double)s->rows_done / s->elapsed + 0.5));
-}
 
 /* Operators in order of first appearance, the recorded driver first.
  * The array points into RUN. */
@@ -852,7 +846,7 @@ report_md_backfill(struct buf *b, const struct report_phase *ph, size_t n)
 		else
 			buf_puts(b, "-");
 		buf_puts(b, " | ");
-		if ((rate = report_rate(s)) >= 0)
+		if ((rate = journal_step_rate(s)) >= 0)
 			buf_printf(b, "%" PRId64, rate);
 		else
 			buf_puts(b, "-");
@@ -1172,7 +1166,7 @@ report_json_phase(struct buf *b, const struct journal_run *run,
 		report_json_int(b, &f, "batches", s->batches);
 		report_json_opt(b, &f, "rows_per_batch", s->batches > 0 ?
 		    (s->rows_done + s->batches / 2) / s->batches : -1);
-		report_json_opt(b, &f, "rows_per_s", report_rate(s));
+		report_json_opt(b, &f, "rows_per_s", journal_step_rate(s));
 		report_json_opt(b, &f, "elapsed_ms", report_elapsed_ms(s));
 		report_json_str(b, &f, "cursor", s->cursor);
 		buf_putc(b, '}');

@@ -315,4 +315,26 @@ wait $drv
 check "released, the backfill finishes (exit 0)" [ "$?" = 0 ]
 TAP_LOG='$work/out'
 
+# --- 9: a backfill's rate does not span an interruption -----------------
+newdb 20000
+sed 's/name = "bf"/name = "bf-rate"/' "$work/bf.conf" >"$work/rate.conf"
+"$BELLOWS" run --no-tui --yes -d "dbname=$db" "$work/rate.conf" </dev/null >"$work/rate.out" 2>&1 &
+drv=$!
+for _ in $(seq 1 100); do
+	[ "$(q "SELECT rows_done FROM bellows.steps WHERE phase = 1" 2>/dev/null)" -ge 3000 ] 2>/dev/null && break
+	sleep 0.1
+done
+kill -INT $drv
+wait $drv
+sleep 3
+run run --no-tui --yes "$work/rate.conf"
+check "the resumed backfill finishes" [ "$rc" = 0 ]
+times=$(q "SELECT active_ms || ' of ' || round(extract(epoch FROM finished_at - started_at) * 1000) FROM bellows.steps WHERE phase = 1")
+check "its working time leaves out the 3 s it was stopped ($times ms)" \
+	[ "$(q "SELECT active_ms > 0 AND active_ms < extract(epoch FROM finished_at - started_at) * 1000 - 2500 FROM bellows.steps WHERE phase = 1")" = t ]
+"$BELLOWS" status --format=json -d "dbname=$db" bf-rate >"$work/status.json" 2>&1
+want=$(q "SELECT round(rows_done * 1000.0 / active_ms) FROM bellows.steps WHERE phase = 1")
+check "status gives rows/s over that working time ($want)" \
+	grep -q "\"rows_per_s\":$want" "$work/status.json"
+
 echo "1..$n"

@@ -710,7 +710,7 @@ test_journal_backfill_cursor_commits_with_batch(void **state)
 
 	/* A batch that dies (rollback, as in a crash) leaves no trace... */
 	pgtest_exec(c, "BEGIN");
-	assert_int_equal(journal_backfill_advance(c, "bf", 2, "10000", 10000,
+	assert_int_equal(journal_backfill_advance(c, "bf", 2, "10000", 10000, 100,
 	    &cause), 0);
 	assert_int_equal(PQtransactionStatus(conn_pg(c)), PQTRANS_INTRANS);
 	pgtest_exec(c, "ROLLBACK");
@@ -723,12 +723,12 @@ test_journal_backfill_cursor_commits_with_batch(void **state)
 
 	/* ...a batch that commits moves the cursor with it. */
 	pgtest_exec(c, "BEGIN");
-	assert_int_equal(journal_backfill_advance(c, "bf", 2, "10000", 10000,
+	assert_int_equal(journal_backfill_advance(c, "bf", 2, "10000", 10000, 100,
 	    &cause), 0);
 	pgtest_exec(c, "COMMIT");
 	pgtest_exec(c, "BEGIN");
 	assert_int_equal(journal_backfill_advance(c, "bf", 2, "O'Brien \"x\"",
-	    2500, &cause), 0);
+	    2500, 100, &cause), 0);
 	pgtest_exec(c, "COMMIT");
 	assert_int_equal(journal_load(c, "bf", 0, &run, &cause), 1);
 	s = journal_run_step(run, 2, -1);
@@ -738,7 +738,7 @@ test_journal_backfill_cursor_commits_with_batch(void **state)
 	journal_run_free(run);
 
 	/* Not a backfill phase row: refused. */
-	assert_int_equal(journal_backfill_advance(c, "bf", 0, "1", 1, &cause),
+	assert_int_equal(journal_backfill_advance(c, "bf", 0, "1", 1, 100, &cause),
 	    -1);
 	free(cause);
 	conn_close(c);
@@ -909,7 +909,7 @@ test_status_run(char **db)
 	    &cause), 0);
 	assert_int_equal(journal_set_step(c, p.name, 2, -1, JOURNAL_RUNNING,
 	    &cause), 0);
-	assert_int_equal(journal_backfill_advance(c, p.name, 2, "4000", 4000,
+	assert_int_equal(journal_backfill_advance(c, p.name, 2, "4000", 4000, 100,
 	    &cause), 0);
 	assert_int_equal(journal_event(c, p.name, "al\"ice", "expand", "index",
 	    "lock-timeout", "blocked by pid 42:\n\tquery \"SELECT \\1\"\x01",

@@ -20,13 +20,13 @@
  * gate the engine never marked running, with events to match. */
 static struct journal_step test_steps[] = {
 	{ 0, 0, "done", 3, NULL, 0, 0, "expand", "add | col", "steps",
-	  "2024-05-01T12:00:00.000Z", "2024-05-01T12:00:02.500Z", 2.5, 0, NULL },
+	  "2024-05-01T12:00:00.000Z", "2024-05-01T12:00:02.500Z", 2.5, 0, NULL, 0 },
 	{ 0, 1, "rolled_back", 1, NULL, 0, 0, "expand", "index", "steps",
-	  "2024-05-01T12:00:02.500Z", "2024-05-01T12:00:03.000Z", 0.5, 0, "done" },
+	  "2024-05-01T12:00:02.500Z", "2024-05-01T12:00:03.000Z", 0.5, 0, "done", 0 },
 	{ 1, -1, "done", 0, NULL, 0, 0, "deploy", NULL, "gate",
-	  NULL, NULL, 0, 0, NULL },
+	  NULL, NULL, 0, 0, NULL, 0 },
 	{ 2, -1, "done", 1, "5000", 5000, 5, "fill", NULL, "backfill",
-	  "2024-05-01T12:01:00.000Z", "2024-05-01T12:01:02.000Z", 2.0, 0, NULL }
+	  "2024-05-01T12:01:00.000Z", "2024-05-01T12:01:02.000Z", 2.0, 0, NULL, 0 }
 };
 
 static struct journal_event test_events[] = {
