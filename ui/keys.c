@@ -151,12 +151,48 @@ keys_question_shown(const struct keys_ctx *ctx)
 	return (1);
 }
 
+/* A new question (or a watcher's new sign-off to give) is on screen now. */
+static void
+keys_asked(struct keys_ctx *ctx)
+{
+	ctx->ui->asked_ms = ctx->now_ms;
+	ctx->ui->asked_seen = 1;
+}
+
+/*
+ * Whether KEY, a confirming key, comes too soon after the question
+ * appeared to be its answer (UI_READ_MS); then the key bar says so and
+ * the key does nothing.  A question the console has not synced yet is
+ * new now.
+ */
+static int
+keys_too_soon(struct keys_ctx *ctx, int key)
+{
+	struct ui	*ui = ctx->ui;
+	const char	*name;
+
+	if (ctx->watch == NULL && ctx->snap->question_id != ui->dialog_qid) {
+		ui->dialog_qid = ctx->snap->question_id;
+		ui->dialog_scroll = 0;
+		keys_asked(ctx);
+	}
+	if (!ui->asked_seen || ctx->now_ms - ui->asked_ms >= UI_READ_MS)
+		return (0);
+	if (key == '\r' || key == '\n' || key == KEYS_FN(KEY_ENTER))
+		name = "Enter";
+	else
+		name = key == 's' ? "s" : "c";
+	keys_message(ctx, 1, "%s ignored: new question, read it first", name);
+	return (1);
+}
+
 /* ---------------------------------------------------------- the engine */
 
 static int
 key_confirm(struct keys_ctx *ctx, int key)
 {
-	(void)key;
+	if (keys_too_soon(ctx, key))
+		return (KEYS_REDRAW);
 	if (keys_send(ctx, ENGINE_CMD_CONFIRM, NULL) == 0)
 		keys_input_clear(ctx->ui);
 	return (KEYS_REDRAW);
@@ -308,8 +344,7 @@ key_signoff(struct keys_ctx *ctx, int key)
 {
 	const struct plan_check	*c;
 
-	(void)key;
-	if (ctx->plan->nchecklist == 0)
+	if (ctx->plan->nchecklist == 0 || keys_too_soon(ctx, key))
 		return (KEYS_REDRAW);
 	c = &ctx->plan->checklist[ctx->ui->check_sel];
 	if (keys_send(ctx, ENGINE_CMD_SIGNOFF, c->id) == 0)
@@ -642,12 +677,13 @@ key_cosign(struct keys_ctx *ctx, int key)
 {
 	const struct ui_watch	*w = ctx->watch;
 
-	(void)key;
 	if (w->waiting_phase == NULL) {
 		keys_message(ctx, 0, "nothing to sign off: the driver is not "
 		    "waiting for a second sign-off");
 		return (KEYS_REDRAW);
 	}
+	if (keys_too_soon(ctx, key))
+		return (KEYS_REDRAW);
 	if (w->driver != NULL && w->operator != NULL &&
 	    strcmp(w->driver, w->operator) == 0) {
 		keys_message(ctx, 1, "refused: %s drives this run; a second "
@@ -1058,6 +1094,13 @@ keys_sync(struct keys_ctx *ctx, int blocker_pid)
 	if (s->question_id != ui->dialog_qid) {
 		ui->dialog_qid = s->question_id;
 		ui->dialog_scroll = 0;
+		keys_asked(ctx);
+	}
+	if (ctx->watch != NULL &&
+	    (ctx->watch->waiting_phase != NULL) != ui->cosign_waiting) {
+		ui->cosign_waiting = ctx->watch->waiting_phase != NULL;
+		if (ui->cosign_waiting)
+			keys_asked(ctx);
 	}
 	if (!s->in_checklist && ui->focus == UI_FOCUS_CHECKLIST)
 		ui->focus = UI_FOCUS_LOCKS;
