@@ -53,6 +53,8 @@
  * a lost NOTIFY, or a driver that died (which notifies nobody), shows
  * within a second. */
 #define WATCH_TUI_POLL_MS	1000
+/* While the driver reconnects, the headless form says so this often. */
+#define WATCH_RECONNECTING_SAY_MS	10000
 
 static int	watch_exec(const struct cmd_entry *, int, char **);
 
@@ -72,8 +74,11 @@ struct watch {
 	struct conn	*c;
 	const char	*name;
 	const char	*operator;
+	const char	*conninfo;	/* as given, for the take-over command */
 	int64_t		 last_id;
-	int		 driver_seen;	/* connected at the last look */
+	int		 presence;	/* enum watchview_presence; -1: none yet */
+	int64_t		 free_since;	/* lock seen free since (-1: held) */
+	int64_t		 said_at;	/* the last word on the driver */
 	char		*state;
 	/* The backfill's counters at the last progress line. */
 	int		 bf_phase;	/* -1: none shown yet */
@@ -190,13 +195,59 @@ watch_reconnect(struct watch *w)
 	return (0);
 }
 
+/*
+ * What to say when the driver's presence is PR (watchview_presence), for
+ * both forms: NULL when nothing.  Until the window has passed, a free lock
+ * is a driver reconnecting, and nobody is told to run the plan again.
+ */
+static char *
+watch_presence_text(struct watch *w, const struct journal_run *run,
+    enum watchview_presence pr)
+{
+	char	*cmd, *m;
+	int64_t	 free_s = w->free_since < 0 ? 0 :
+		    (util_now_ms() - w->free_since) / 1000;
+
+	switch (pr) {
+	case WATCHVIEW_NO_DRIVER:
+	case WATCHVIEW_FINISHED:
+		return (NULL);
+	case WATCHVIEW_DRIVING:
+		return (xasprintf("driven by %s on %s (pid %d) since %s",
+		    run->driver.operator != NULL ? run->driver.operator : "?",
+		    run->driver.host != NULL ? run->driver.host : "?",
+		    run->driver.client_pid, run->driver.since != NULL ?
+		    run->driver.since : "?"));
+	case WATCHVIEW_RECONNECTING:
+		return (xasprintf("driver reconnecting (lock free for %llds): "
+		    "nobody holds the run right now, most likely a lost "
+		    "connection that %s is retrying; it counts as gone after "
+		    "%llds; do not start another run", (long long)free_s,
+		    run->driver.operator != NULL ? run->driver.operator : "the "
+		    "driver", (long long)(watchview_gone_ms() / 1000)));
+	case WATCHVIEW_GONE:
+		break;
+	}
+	cmd = watchview_takeover(run, w->conninfo);
+	if (strcmp(run->state, "interrupted") == 0)
+		m = xasprintf("the driver has gone away: it stopped the run "
+		    "(interrupted) and let go; to take over: %s", cmd);
+	else
+		m = xasprintf("the driver has gone away: nobody has held the run "
+		    "for %llds and it has not finished (state %s); to take over: "
+		    "%s", (long long)free_s, run->state, cmd);
+	free(cmd);
+	return (m);
+}
+
 /* Look at the run: state and driver.  1 when it finished, 0 when it goes
  * on, -1 on error. */
 static int
 watch_look(struct watch *w, int first)
 {
 	struct journal_run	*run;
-	char			*cause = NULL;
+	enum watchview_presence	 pr;
+	char			*cause = NULL, *m;
 	int			 rc;
 
 	rc = journal_load(w->c, w->name, 0, &run, &cause);
@@ -210,19 +261,15 @@ watch_look(struct watch *w, int first)
 		}
 		return (-1);
 	}
-	if (first || run->driver_connected != w->driver_seen) {
-		if (run->driver_connected)
-			printf("-- driven by %s on %s (pid %d) since %s\n",
-			    run->driver.operator != NULL ? run->driver.operator :
-			    "?", run->driver.host != NULL ? run->driver.host : "?",
-			    run->driver.client_pid, run->driver.since != NULL ?
-			    run->driver.since : "?");
-		else if (strcmp(run->state, "done") != 0 &&
-		    strcmp(run->state, "rolled_back") != 0)
-			printf("-- the driver has gone away: nobody holds the run "
-			    "and it has not finished (state %s); run the plan "
-			    "again to resume it\n", run->state);
-		w->driver_seen = run->driver_connected;
+	pr = watchview_presence(run, util_now_ms(), watchview_gone_ms(),
+	    &w->free_since);
+	if (first || (int)pr != w->presence || (pr == WATCHVIEW_RECONNECTING &&
+	    util_now_ms() - w->said_at >= WATCH_RECONNECTING_SAY_MS)) {
+		if ((m = watch_presence_text(w, run, pr)) != NULL)
+			printf("-- %s\n", m);
+		free(m);
+		w->presence = (int)pr;
+		w->said_at = util_now_ms();
 	}
 	if (w->state == NULL || strcmp(w->state, run->state) != 0) {
 		if (!first)
@@ -364,8 +411,6 @@ struct watch_tui {
 	int64_t			 next_ms;	/* next look, console clock */
 	int			 notified;	/* a NOTIFY came in since the look */
 	int			 lost;		/* the journal connection is gone */
-	int			 connected;	/* the driver, at the last look */
-	int			 looked;
 };
 
 /* A journal time as the wall clock (for the event log), now when none. */
@@ -415,6 +460,7 @@ watch_tui_look(struct watch_tui *t)
 {
 	struct journal_run	*run = NULL;
 	struct journal_event	*ev;
+	enum watchview_presence	 pr;
 	const char		*driver;
 	char			*cause = NULL, *detail;
 	size_t			 n, i;
@@ -459,13 +505,20 @@ watch_tui_look(struct watch_tui *t)
 	journal_events_free(ev, n);
 
 	watchview_update(t->wv, run, util_now_ms(), watch_tui_table_rows(t));
-	if (t->looked && t->connected && !run->driver_connected &&
-	    watchview_driver(t->wv)->gone)
-		console_log(t->con, time(NULL), NULL, NULL, "driver-gone",
-		    "the driver has gone away: nobody holds the run and it has "
-		    "not finished; run the plan again to resume it");
-	t->connected = run->driver_connected;
-	t->looked = 1;
+	/* The event log says when the driver's presence changes (the
+	 * watchview keeps its own clock of the free lock; this one is for
+	 * the words). */
+	pr = watchview_presence(run, util_now_ms(), watchview_gone_ms(),
+	    &t->w->free_since);
+	if ((int)pr != t->w->presence && t->w->presence != -1 &&
+	    (detail = watch_presence_text(t->w, run, pr)) != NULL) {
+		console_log(t->con, time(NULL), NULL, NULL,
+		    pr == WATCHVIEW_GONE ? "driver-gone" :
+		    pr == WATCHVIEW_RECONNECTING ? "driver-reconnecting" :
+		    "driver", detail);
+		free(detail);
+	}
+	t->w->presence = (int)pr;
 	journal_run_free(run);
 }
 
@@ -556,6 +609,8 @@ watch_tui_watch(void *arg)
 	t->uw.operator = t->w->operator;
 	t->uw.driver = d->operator;
 	t->uw.gone = d->gone;
+	t->uw.reconnecting = d->reconnecting;
+	t->uw.free_s = (int)(d->free_ms / 1000);
 	t->uw.waiting_phase = watchview_waiting_phase(t->wv);
 	t->uw.since = NULL;
 	if ((ms = report_parse_time(d->since)) >= 0) {
@@ -633,7 +688,7 @@ watch_console(struct watch *w, const struct plan *file_plan,
 			return (-1);
 		t.plan = stored;
 	}
-	t.wv = watchview_new(t.plan);
+	t.wv = watchview_new(t.plan, conninfo);
 	t.con = console_new(t.plan, conn_describe(w->c), w->operator);
 	watch_tui_look(&t);
 	t.next_ms = util_now_ms() + WATCH_TUI_POLL_MS;
@@ -707,10 +762,12 @@ watch_exec(const struct cmd_entry *ce, int argc, char **argv)
 
 	memset(&w, 0, sizeof w);
 	w.bf_phase = -1;
+	w.presence = -1;
+	w.free_since = -1;
 	while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
-			conninfo = optarg;
+			conninfo = w.conninfo = optarg;
 			break;
 		case 'n':
 			no_tui = 1;

@@ -26,6 +26,10 @@ struct watchview {
 	struct engine_check		*checks;
 	char				**check_values;
 	struct watchview_driver		 driver;
+	char				*conninfo;
+	char				*takeover;
+	int64_t				 gone_ms;
+	int64_t				 free_since;	/* -1: the lock is held */
 
 	/* From the events. */
 	int				 checklist_done;
@@ -54,13 +58,69 @@ watchview_nstates(const struct plan_phase *ph)
 	return (ph->kind == PLAN_PHASE_STEPS ? ph->nsteps : 1);
 }
 
+int64_t
+watchview_gone_ms(void)
+{
+	const char	*v = getenv("BELLOWS_DRIVER_GONE_MS");
+	char		*end;
+	long long	 ms;
+
+	if (v != NULL && *v != '\0') {
+		ms = strtoll(v, &end, 10);
+		if (*end == '\0' && ms >= 0)
+			return ((int64_t)ms);
+	}
+	return (WATCHVIEW_DRIVER_GONE_MS);
+}
+
+static int
+watchview_run_finished(const struct journal_run *run)
+{
+	return (strcmp(run->state, "done") == 0 ||
+	    strcmp(run->state, "rolled_back") == 0);
+}
+
+enum watchview_presence
+watchview_presence(const struct journal_run *run, int64_t now_ms,
+    int64_t gone_ms, int64_t *free_since)
+{
+	if (run->driver_connected || watchview_run_finished(run)) {
+		*free_since = -1;
+		return (run->driver_connected ? WATCHVIEW_DRIVING :
+		    WATCHVIEW_FINISHED);
+	}
+	if (run->driver.operator == NULL)
+		return (WATCHVIEW_NO_DRIVER);
+	if (*free_since < 0)
+		*free_since = now_ms;
+	/* A driver that stops the run journals "interrupted" and then lets
+	 * go: it is not coming back. */
+	if (strcmp(run->state, "interrupted") == 0 ||
+	    now_ms - *free_since >= gone_ms)
+		return (WATCHVIEW_GONE);
+	return (WATCHVIEW_RECONNECTING);
+}
+
+char *
+watchview_takeover(const struct journal_run *run, const char *conninfo)
+{
+	const char	*plan = run->plan_file != NULL ? run->plan_file : "PLAN";
+
+	if (conninfo == NULL)
+		return (xasprintf("bellows run %s", plan));
+	return (xasprintf("bellows run -d '%s' %s", conninfo, plan));
+}
+
 struct watchview *
-watchview_new(const struct plan *plan)
+watchview_new(const struct plan *plan, const char *conninfo)
 {
 	struct watchview	*wv = xcalloc(1, sizeof *wv);
 	size_t			 i, n;
 
 	wv->plan = plan;
+	wv->conninfo = conninfo != NULL ? xstrdup(conninfo) : NULL;
+	wv->gone_ms = watchview_gone_ms();
+	wv->free_since = -1;
 	wv->step_state = xcalloc(plan->nphases + 1, sizeof *wv->step_state);
 	for (i = 0; i < plan->nphases; i++) {
 		n = watchview_nstates(&plan->phases[i]);
@@ -110,6 +170,8 @@ watchview_free(struct watchview *wv)
 	free(wv->since);
 	free(wv->cursor);
 	free(wv->reason);
+	free(wv->conninfo);
+	free(wv->takeover);
 	free(wv);
 }
 
@@ -342,6 +404,7 @@ watchview_update(struct watchview *wv, const struct journal_run *run,
 	size_t				 i, k, n;
 	int				 any = 0, running;
 	char				*where;
+	enum watchview_presence		 presence;
 
 	for (i = 0; i < p->nphases; i++)
 		memset(wv->step_state[i], 0, watchview_nstates(&p->phases[i]) *
@@ -372,10 +435,16 @@ watchview_update(struct watchview *wv, const struct journal_run *run,
 	wv->driver.connected = run->driver_connected;
 	wv->driver.backend_pid = run->driver_connected ? (run->lock_pid != 0 ?
 	    run->lock_pid : run->driver.pid) : 0;
-	wv->finished = strcmp(run->state, "done") == 0 ||
-	    strcmp(run->state, "rolled_back") == 0;
-	wv->driver.gone = !run->driver_connected && !wv->finished &&
-	    wv->operator != NULL;
+	wv->finished = watchview_run_finished(run);
+	presence = watchview_presence(run, now_ms, wv->gone_ms,
+	    &wv->free_since);
+	wv->driver.gone = presence == WATCHVIEW_GONE;
+	wv->driver.reconnecting = presence == WATCHVIEW_RECONNECTING;
+	wv->driver.free_ms = wv->free_since < 0 ? 0 : now_ms - wv->free_since;
+	free(wv->takeover);
+	wv->takeover = wv->driver.gone ? watchview_takeover(run, wv->conninfo) :
+	    NULL;
+	wv->driver.takeover = wv->takeover;
 
 	/* Where the run is: the first row not done. */
 	s->phase = cur != NULL && cur->phase >= 0 ? (size_t)cur->phase :
@@ -428,9 +497,19 @@ watchview_update(struct watchview *wv, const struct journal_run *run,
 		s->reason = wv->interrupt_reason;
 	} else if (wv->driver.gone) {
 		s->state = ENGINE_INTERRUPTED;
-		watchview_set(&wv->reason, "the driver went away: nobody holds "
-		    "the run and it has not finished; running the plan again "
-		    "resumes it");
+		free(wv->reason);
+		wv->reason = xasprintf("the driver went away: nobody has held "
+		    "the run for %llds and it has not finished; to take over: "
+		    "%s", (long long)(wv->driver.free_ms / 1000), wv->takeover);
+		s->reason = wv->reason;
+	} else if (wv->driver.reconnecting) {
+		s->state = ENGINE_RECONNECTING;
+		free(wv->reason);
+		wv->reason = xasprintf("the run's lock has been free for %llds: "
+		    "the driver is most likely reconnecting (it is called gone "
+		    "after %llds); do not start another run",
+		    (long long)(wv->driver.free_ms / 1000),
+		    (long long)(wv->gone_ms / 1000));
 		s->reason = wv->reason;
 	} else if (strcmp(run->state, "paused") == 0)
 		s->state = ENGINE_PAUSED;
@@ -466,7 +545,7 @@ watchview_driver(const struct watchview *wv)
 const char *
 watchview_waiting_phase(const struct watchview *wv)
 {
-	if (wv->driver.gone || wv->finished)
+	if (wv->driver.gone || wv->driver.reconnecting || wv->finished)
 		return (NULL);
 	return (wv->waiting_phase);
 }
