@@ -6,15 +6,19 @@
  * write; a poll every two seconds covers a lost notification), who drives
  * and since when, and a clear word when the driver has gone away (the
  * run's advisory lock released without the run finishing).  A watcher
- * cannot change the run; it can add notes to the journal and give the
- * second sign-off of a phase listed in require_second_signoff.  Lines on
- * standard input: "note TEXT", "signoff [PHASE]", "quit".
+ * cannot change the run; it can add notes to the journal (the driver
+ * shows them within a second) and give the second sign-off of a phase
+ * listed in require_second_signoff, after seeing the phase's statements
+ * and the locks they take and typing the phase's name.  Lines on
+ * standard input: "note TEXT", "signoff [PHASE]" (then the phase's name
+ * on the next line), "quit".
  *
  * On a terminal (standard input and output) the console opens read-only:
  * the driver's regions rebuilt from the journal (watchview.h), the
  * sessions and locks from a monitor connection of the watcher's own, the
  * journal's events in the event log, and a key table without any key
- * that changes the run (s: second sign-off, n: note, q: leave).  Without
+ * that changes the run (s: second sign-off, the phase name typed; n:
+ * note; q: leave).  Without
  * a terminal, or with --no-tui, one line per event, and during a backfill
  * a progress line at most every WATCH_PROGRESS_MS (batches are not events:
  * the journal keeps the cursor and counters, committed with each batch).
@@ -66,7 +70,8 @@ const struct cmd_entry cmd_watch_entry = {
 	"  --operator=NAME        the name recorded with notes and sign-offs\n"
 	"                         (default: login name)\n"
 	"Console keys: s second sign-off, n note, Tab/arrows, ? help, q quit.\n"
-	"With --no-tui, on standard input: 'note TEXT', 'signoff [PHASE]', 'quit'.\n",
+	"With --no-tui, on standard input: 'note TEXT', 'signoff [PHASE]' (then\n"
+	"the phase name, to co-sign it), 'quit'.\n",
 	watch_exec
 };
 
@@ -79,6 +84,9 @@ struct watch {
 	int		 presence;	/* enum watchview_presence; -1: none yet */
 	int64_t		 free_since;	/* lock seen free since (-1: held) */
 	int64_t		 said_at;	/* the last word on the driver */
+	const struct plan *plan;	/* the file given, or NULL */
+	char		*cosign;	/* its statements shown: the phase whose
+					   name the next line must type */
 	char		*state;
 	/* The backfill's counters at the last progress line. */
 	int		 bf_phase;	/* -1: none shown yet */
@@ -349,14 +357,77 @@ watch_awaiting(struct watch *w, const char *phase)
 	return (waiting);
 }
 
+/*
+ * "signoff [PHASE]", first half: the statements the driver runs once the
+ * phase is co-signed, each with the lock it takes, then the phase's name
+ * is asked for (the driver's typed confirmation, for the second person).
+ */
+static void
+watch_cosign_show(struct watch *w, char *phase)
+{
+	struct journal_run	*run = NULL;
+	struct plan		*stored = NULL;
+	const struct plan	*p = w->plan;
+	char			*cause = NULL, *text;
+
+	if (p == NULL) {
+		if (journal_load(w->c, w->name, 0, &run, &cause) == 1)
+			stored = report_plan(run, &cause);
+		journal_run_free(run);
+		if ((p = stored) == NULL) {
+			printf("bellows watch: %s; nothing was written\n",
+			    cause != NULL ? cause : "the run is gone");
+			free(cause);
+			free(phase);
+			return;
+		}
+	}
+	text = watchview_phase_text(p, phase);
+	printf("-- second sign-off of phase '%s': once co-signed, the driver "
+	    "runs\n%s-- type the phase name '%s' to co-sign it as %s "
+	    "(anything else: nothing is written)\n", phase, text, phase,
+	    w->operator);
+	fflush(stdout);
+	free(text);
+	plan_free(stored);
+	free(w->cosign);
+	w->cosign = phase;
+}
+
+/* The second half: LINE must be the phase's name. */
+static void
+watch_cosign_typed(struct watch *w, const char *line)
+{
+	char	*phase = w->cosign, *cause = NULL;
+
+	w->cosign = NULL;
+	if (strcmp(line, phase) != 0)
+		printf("bellows watch: refused: typed '%s', expected '%s'; "
+		    "nothing was written\n", line, phase);
+	else if (watch_awaiting(w, phase)) {
+		if (journal_event(w->c, w->name, w->operator, phase, NULL,
+		    "second-signoff", "co-signed from bellows watch, the phase "
+		    "name typed", &cause) != 0) {
+			printf("bellows watch: %s\n", cause);
+			free(cause);
+		} else
+			printf("-- phase '%s' co-signed by %s\n", phase,
+			    w->operator);
+	}
+	free(phase);
+}
+
 static void
 watch_line(struct watch *w, char *line, int *quit)
 {
 	char	*phase, *cause = NULL;
-	int	 rc;
 
 	if (strcmp(line, "quit") == 0 || strcmp(line, "q") == 0) {
 		*quit = 1;
+		return;
+	}
+	if (w->cosign != NULL) {
+		watch_cosign_typed(w, line);
 		return;
 	}
 	if (strncmp(line, "note ", 5) == 0 && line[5] != '\0') {
@@ -379,13 +450,7 @@ watch_line(struct watch *w, char *line, int *quit)
 			free(phase);
 			return;
 		}
-		rc = journal_event(w->c, w->name, w->operator, phase, NULL,
-		    "second-signoff", "co-signed from bellows watch", &cause);
-		if (rc != 0) {
-			printf("bellows watch: %s\n", cause);
-			free(cause);
-		}
-		free(phase);
+		watch_cosign_show(w, phase);
 		return;
 	}
 	if (*line != '\0')
@@ -411,6 +476,8 @@ struct watch_tui {
 	int64_t			 next_ms;	/* next look, console clock */
 	int			 notified;	/* a NOTIFY came in since the look */
 	int			 lost;		/* the journal connection is gone */
+	char			*cosign_phase;	/* cosign_text is of this phase */
+	char			*cosign_text;
 };
 
 /* A journal time as the wall clock (for the event log), now when none. */
@@ -612,6 +679,17 @@ watch_tui_watch(void *arg)
 	t->uw.reconnecting = d->reconnecting;
 	t->uw.free_s = (int)(d->free_ms / 1000);
 	t->uw.waiting_phase = watchview_waiting_phase(t->wv);
+	/* What s shows before the phase name is typed. */
+	if (t->uw.waiting_phase != NULL && (t->cosign_phase == NULL ||
+	    strcmp(t->cosign_phase, t->uw.waiting_phase) != 0)) {
+		free(t->cosign_phase);
+		free(t->cosign_text);
+		t->cosign_phase = xstrdup(t->uw.waiting_phase);
+		t->cosign_text = watchview_phase_text(t->plan,
+		    t->cosign_phase);
+	}
+	t->uw.cosign_text = t->uw.waiting_phase != NULL ? t->cosign_text :
+	    NULL;
 	t->uw.since = NULL;
 	if ((ms = report_parse_time(d->since)) >= 0) {
 		at = (time_t)(ms / 1000);
@@ -645,7 +723,8 @@ watch_tui_send(void *arg, enum keys_watch_cmd cmd, const char *a,
 			return (-1);
 		}
 		rc = journal_event(t->w->c, t->w->name, t->w->operator, a, NULL,
-		    "second-signoff", "co-signed from bellows watch", cause);
+		    "second-signoff", "co-signed from bellows watch, the phase "
+		    "name typed", cause);
 		break;
 	case KEYS_WATCH_NOTE:
 		rc = journal_event(t->w->c, t->w->name, t->w->operator, NULL,
@@ -728,6 +807,8 @@ watch_console(struct watch *w, const struct plan *file_plan,
 		w->last_id = 0;		/* the headless form starts over */
 
 	monitor_free(t.mon);
+	free(t.cosign_phase);
+	free(t.cosign_text);
 	conn_close(mc);
 	console_free(t.con);
 	watchview_free(t.wv);
@@ -841,6 +922,7 @@ watch_exec(const struct cmd_entry *ce, int argc, char **argv)
 			cause = NULL;
 		}
 	}
+	w.plan = plan;
 	printf("bellows watch: run %s on %s as %s (read-only)\n", w.name,
 	    conn_describe(w.c), w.operator);
 
@@ -899,6 +981,7 @@ watch_exec(const struct cmd_entry *ce, int argc, char **argv)
 	if (rc == 1)
 		printf("-- the run has finished (%s)\n", w.state);
 	linebuf_free(&lb);
+	free(w.cosign);
 	free(w.state);
 	conn_close(w.c);
 	plan_free(plan);

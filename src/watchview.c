@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lint.h"
+#include "sql.h"
 #include "watchview.h"
 #include "util.h"
 
@@ -109,6 +111,67 @@ watchview_takeover(const struct journal_run *run, const char *conninfo)
 	if (conninfo == NULL)
 		return (xasprintf("bellows run %s", plan));
 	return (xasprintf("bellows run -d '%s' %s", conninfo, plan));
+}
+
+/* "    takes LOCK" for each statement of SQL. */
+static void
+watchview_lock_lines(struct buf *b, const char *sql)
+{
+	struct sql_script	*sc = sql_parse(sql);
+	size_t			 i;
+	char			*l;
+
+	for (i = 0; i < sc->nstmts; i++) {
+		if (sc->stmts[i].node == NULL)
+			continue;
+		l = lint_lock_summary(&sc->stmts[i]);
+		buf_printf(b, "    takes %s\n", l);
+		free(l);
+	}
+	sql_free(sc);
+}
+
+char *
+watchview_phase_text(const struct plan *p, const char *name)
+{
+	const struct plan_phase		*ph = NULL;
+	const struct plan_backfill	*bf;
+	struct buf			 b;
+	size_t				 i;
+
+	for (i = 0; i < p->nphases && ph == NULL; i++)
+		if (strcmp(p->phases[i].name, name) == 0)
+			ph = &p->phases[i];
+	if (ph == NULL)
+		return (xasprintf("phase '%s' is not in the plan", name));
+	buf_init(&b);
+	switch (ph->kind) {
+	case PLAN_PHASE_STEPS:
+		for (i = 0; i < ph->nsteps; i++) {
+			buf_printf(&b, "  %s: %s%s\n", ph->steps[i].name,
+			    ph->steps[i].sql, ph->steps[i].rollback == NULL ?
+			    "  [irreversible]" : "");
+			watchview_lock_lines(&b, ph->steps[i].sql);
+		}
+		break;
+	case PLAN_PHASE_GATE:
+		buf_printf(&b, "  gate: %s\n", ph->gate);
+		break;
+	case PLAN_PHASE_BACKFILL:
+		bf = &ph->backfill;
+		buf_printf(&b, "  UPDATE %s SET %s%s%s in committed batches by "
+		    "%s\n    takes ROW EXCLUSIVE on %s and locks each batch's "
+		    "rows until it commits\n", bf->table, bf->set,
+		    bf->where != NULL ? " WHERE " : "", bf->where != NULL ?
+		    bf->where : "", bf->key, bf->table);
+		break;
+	case PLAN_PHASE_VERIFY:
+		for (i = 0; i < ph->nverify; i++)
+			buf_printf(&b, "  verify: %s (must return %s)\n",
+			    ph->verify[i].sql, ph->verify[i].expect);
+		break;
+	}
+	return (buf_detach(&b));
 }
 
 struct watchview *

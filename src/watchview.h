@@ -61,6 +61,15 @@ enum watchview_presence	watchview_presence(const struct journal_run *,
  * plan file as its driver named it).  Allocated. */
 char	*watchview_takeover(const struct journal_run *, const char *conninfo);
 
+/*
+ * What the driver runs in phase NAME of PLAN, for a watcher about to give
+ * its second sign-off: each step's SQL (irreversible ones marked) and,
+ * under it, the lock each statement takes, as the driver's confirmation
+ * shows them; a gate's text, a backfill's UPDATE, the verify queries.
+ * Allocated.
+ */
+char	*watchview_phase_text(const struct plan *, const char *name);
+
 /* Who drives, as the watcher sees it. */
 struct watchview_driver {
 	const char	*operator;	/* NULL before any driver */

@@ -22,6 +22,7 @@
 #define S_KILL		KEYS_IN(KEYS_KILL)
 #define S_OVERRIDE	KEYS_IN(KEYS_OVERRIDE)
 #define S_NOTE		KEYS_IN(KEYS_NOTE)
+#define S_COSIGN	KEYS_IN(KEYS_COSIGN)
 #define S_TYPED		KEYS_IN(KEYS_TYPED)
 #define S_QUESTION	KEYS_IN(KEYS_QUESTION)
 #define S_CHECKLIST	KEYS_IN(KEYS_CHECKLIST)
@@ -116,6 +117,8 @@ keys_state(const struct keys_ctx *ctx)
 		return (KEYS_OVERRIDE);
 	case UI_DIALOG_NOTE:
 		return (KEYS_NOTE);
+	case UI_DIALOG_COSIGN:
+		return (KEYS_COSIGN);
 	case UI_DIALOG_NONE:
 	case UI_DIALOG_QUIT:
 		break;
@@ -671,6 +674,8 @@ keys_watch_send(struct keys_ctx *ctx, enum keys_watch_cmd cmd,
  * s in watch mode: the second sign-off of the phase the driver waits at.
  * The driver's own name does not count (the engine would not take it
  * either): say so here rather than write an event that changes nothing.
+ * It opens the phase's statements, and the phase's name must be typed
+ * (key_cosign_yes), as the driver types a destructive step's table.
  */
 static int
 key_cosign(struct keys_ctx *ctx, int key)
@@ -691,9 +696,35 @@ key_cosign(struct keys_ctx *ctx, int key)
 		    w->driver);
 		return (KEYS_REDRAW);
 	}
-	if (keys_watch_send(ctx, KEYS_WATCH_SIGNOFF, w->waiting_phase) == 0)
-		keys_message(ctx, 0, "phase '%s' co-signed by %s: the driver "
-		    "goes on", w->waiting_phase, w->operator);
+	keys_input_clear(ctx->ui);
+	ctx->ui->dialog = UI_DIALOG_COSIGN;
+	ctx->ui->dialog_scroll = 0;
+	return (KEYS_REDRAW);
+}
+
+static int
+key_cosign_yes(struct keys_ctx *ctx, int key)
+{
+	const struct ui_watch	*w = ctx->watch;
+	struct ui		*ui = ctx->ui;
+
+	(void)key;
+	if (w->waiting_phase == NULL) {
+		ui->dialog = UI_DIALOG_NONE;
+		keys_message(ctx, 0, "nothing to sign off: the driver is not "
+		    "waiting for a second sign-off");
+	} else if (strcmp(ui->input, w->waiting_phase) != 0)
+		keys_message(ctx, 1, "typed '%s', expected '%s': nothing was "
+		    "written", ui->input, w->waiting_phase);
+	else {
+		ui->dialog = UI_DIALOG_NONE;
+		if (keys_watch_send(ctx, KEYS_WATCH_SIGNOFF,
+		    w->waiting_phase) == 0)
+			keys_message(ctx, 0, "phase '%s' co-signed by %s: the "
+			    "driver goes on", w->waiting_phase, w->operator);
+	}
+	if (ui->dialog == UI_DIALOG_NONE)
+		keys_input_clear(ui);
 	return (KEYS_REDRAW);
 }
 
@@ -962,18 +993,29 @@ const struct keys_entry keys_watch_table[] = {
 	  "add a note to the run's journal (it shows in the event log of "
 	  "every console and in bellows report)", NULL, NULL },
 
-	/* Typing a note. */
+	/* Typing a note, or the name of the phase to co-sign. */
 	{ '\n', S_NOTE, key_note_yes, "Enter", "Add note",
 	  "write the note to the journal", NULL, NULL },
 	ENTER_KEYS(S_NOTE, key_note_yes),
-	{ KEYS_ESC, S_NOTE, key_close, "Esc", "Back",
+	{ '\n', S_COSIGN, key_cosign_yes, "Enter", "Co-sign",
+	  "give the second sign-off once the typed name matches the phase's",
+	  NULL, NULL },
+	ENTER_KEYS(S_COSIGN, key_cosign_yes),
+	{ KEYS_ESC, S_NOTE | S_COSIGN, key_close, "Esc", "Back",
 	  "close without writing anything", NULL, NULL },
-	{ KEYS_FN(KEY_BACKSPACE), S_NOTE, key_erase, NULL, NULL, NULL, NULL,
+	{ KEYS_FN(KEY_UP), S_COSIGN, key_dialog_scroll, NULL, NULL,
+	  "scroll the statements when they are longer than the box", NULL,
 	  NULL },
-	{ 127, S_NOTE, key_erase, NULL, NULL, NULL, NULL, NULL },
-	{ 8, S_NOTE, key_erase, NULL, NULL, NULL, NULL, NULL },
-	{ KEYS_CTRL('u'), S_NOTE, key_erase_all, NULL, NULL, NULL, NULL, NULL },
-	{ KEYS_TEXT, S_NOTE, key_text, NULL, NULL, NULL, NULL, NULL },
+	{ KEYS_FN(KEY_DOWN), S_COSIGN, key_dialog_scroll, NULL, NULL, NULL,
+	  NULL, NULL },
+	{ KEYS_FN(KEY_BACKSPACE), S_NOTE | S_COSIGN, key_erase, NULL, NULL,
+	  NULL, NULL, NULL },
+	{ 127, S_NOTE | S_COSIGN, key_erase, NULL, NULL, NULL, NULL, NULL },
+	{ 8, S_NOTE | S_COSIGN, key_erase, NULL, NULL, NULL, NULL, NULL },
+	{ KEYS_CTRL('u'), S_NOTE | S_COSIGN, key_erase_all, NULL, NULL, NULL,
+	  NULL, NULL },
+	{ KEYS_TEXT, S_NOTE | S_COSIGN, key_text, NULL, NULL, NULL, NULL,
+	  NULL },
 
 	/* Movement. */
 	{ '\t', S_RUN | S_CHECKLIST, key_focus, "Tab", "Focus",
@@ -1125,6 +1167,12 @@ keys_sync(struct keys_ctx *ctx, int blocker_pid)
 		keys_unhide(ui);
 	if (ui->dialog == UI_DIALOG_CANCEL && s->sql == NULL)
 		ui->dialog = UI_DIALOG_NONE;
+	/* Signed by someone else meanwhile, or the driver went away. */
+	if (ui->dialog == UI_DIALOG_COSIGN && (ctx->watch == NULL ||
+	    ctx->watch->waiting_phase == NULL)) {
+		ui->dialog = UI_DIALOG_NONE;
+		keys_input_clear(ui);
+	}
 	if (ctx->finished) {
 		ui->pause_sent = 0;
 		if (ui->dialog == UI_DIALOG_QUIT)

@@ -34,6 +34,7 @@ enum keys_state {
 	KEYS_KILL,		/* "terminate session N?" */
 	KEYS_OVERRIDE,		/* typing the reason to override an item */
 	KEYS_NOTE,		/* watch: typing a note for the journal */
+	KEYS_COSIGN,		/* watch: typing the phase name to co-sign */
 	KEYS_TYPED,		/* typing the table name of a destructive step */
 	KEYS_QUESTION,		/* the engine asks: confirm, gate, stopped */
 	KEYS_CHECKLIST,		/* the checklist screen */
@@ -63,7 +64,8 @@ enum ui_dialog {
 	UI_DIALOG_CANCEL,	/* confirm cancelling the running statement */
 	UI_DIALOG_KILL,		/* confirm terminating ui.kill_pid */
 	UI_DIALOG_OVERRIDE,	/* reason for overriding ui.check_sel */
-	UI_DIALOG_NOTE		/* watch: the text of a note */
+	UI_DIALOG_NOTE,		/* watch: the text of a note */
+	UI_DIALOG_COSIGN	/* watch: the name of the phase to co-sign */
 };
 
 /* Which region the arrows move in; Tab cycles. */
@@ -144,6 +146,9 @@ struct ui_watch {
 					   less than the driver-gone window */
 	int		 free_s;
 	const char	*waiting_phase;	/* awaits a second sign-off, or NULL */
+	/* What the driver runs once waiting_phase is co-signed: each
+	 * statement with the lock it takes (watchview_phase_text). */
+	const char	*cosign_text;
 };
 
 struct keys_ctx {

@@ -83,6 +83,7 @@ static const struct {
 	{ KEYS_RUN, "Watching" },
 	{ KEYS_CHECKLIST, NULL },
 	{ KEYS_NOTE, "Typing a note" },
+	{ KEYS_COSIGN, "Typing the phase name to co-sign it" },
 };
 
 /* Where this console is connected (the title bar has room for the

@@ -44,7 +44,7 @@ PLAN
 tm new-session -d -s keeper -x 80 -y 24 "sleep 600" || {
 	echo "Bail out! cannot start tmux"; exit 99; }
 
-echo "1..22"
+echo "1..26"
 "$BELLOWS" run --no-tui --yes --operator alice -d "dbname=$db" "$work/pair.conf" \
 	</dev/null >"$work/driver.out" 2>&1 &
 driver=$!
@@ -80,6 +80,17 @@ keys "checked the replicas" Enter
 expect "the note shows in the event log under bob's name" \
 	"note: bob: checked the replicas"
 keys s
+expect "s shows the statements the driver runs once co-signed" \
+	"drop: ALTER TABLE orders DROP COLUMN note"
+shows "with the lock each takes" "takes ACCESS EXCLUSIVE on orders"
+keys -l contrat
+keys Enter
+expect "a wrong phase name is refused" "typed 'contrat', expected 'contract': nothing was written"
+check "and nothing is journaled" \
+	[ "$(q "SELECT count(*) FROM bellows.events WHERE run = 'pair' AND kind = 'second-signoff' AND operator = 'bob'")" = 0 ]
+keys C-u
+keys -l contract
+keys Enter
 for _ in $(seq 1 100); do kill -0 $driver 2>/dev/null || break; sleep 0.1; done
 wait $driver; rc=$?
 check "after s the driver goes on and finishes (exit 0)" [ "$rc" = 0 ]

@@ -27,7 +27,7 @@ phases = (
 );
 PLAN
 
-echo "1..24"
+echo "1..30"
 "$BELLOWS" run --no-tui --yes --operator alice -d "dbname=$db" "$work/pair.conf" \
 	</dev/null >"$work/driver.out" 2>&1 &
 driver=$!
@@ -70,6 +70,19 @@ check "a watcher's note shows in the driver's output within a second (${ms}ms)" 
 check "the note is reported, not journaled twice" \
 	[ "$(q "SELECT count(*) FROM bellows.events WHERE run = 'pair' AND detail LIKE '%STOP: errors spiking%'")" = 1 ]
 echo "signoff" >&3
+check "the watcher's sign-off shows the phase's statements first" \
+	wait_for "$work/watch.out" "  drop: ALTER TABLE orders DROP COLUMN note  \[irreversible\]"
+check "with the lock each takes" wait_for "$work/watch.out" "    takes ACCESS EXCLUSIVE on orders"
+check "and asks for the phase's name" \
+	wait_for "$work/watch.out" "type the phase name 'contract' to co-sign it as bob"
+echo "contrat" >&3
+check "a wrong name is refused" \
+	wait_for "$work/watch.out" "refused: typed 'contrat', expected 'contract'; nothing was written"
+check "and nothing is journaled" \
+	[ "$(q "SELECT count(*) FROM bellows.events WHERE run = 'pair' AND kind = 'second-signoff' AND operator = 'bob'")" = 0 ]
+check "the driver still waits" bash -c "! grep -q 'contract/drop start' '$work/driver.out'"
+echo "signoff" >&3
+echo "contract" >&3
 for _ in $(seq 1 100); do kill -0 $driver 2>/dev/null || break; sleep 0.1; done; kill $driver 2>/dev/null; wait $driver; rc=$?
 check "after bob's sign-off the driver finishes (exit 0)" [ "$rc" = 0 ]
 check "both names are journaled" [ "$(q "SELECT count(*) FROM bellows.events WHERE run = 'pair' AND ((kind = 'second-signoff' AND operator = 'bob') OR (kind = 'second-signoff-seen' AND detail LIKE '%bob%alice%'))")" = 2 ]

@@ -750,6 +750,82 @@ test_checklist_signoff_within_300ms_of_the_next_item_is_ignored(void **state)
 	assert_string_equal(w->fake.log[0], "SIGNOFF pitr");
 }
 
+/* The watcher's seam: the journal writes, recorded like the engine's. */
+static int
+fake_watch_send(void *arg, enum keys_watch_cmd cmd, const char *a,
+    char **cause)
+{
+	struct fake	*f = arg;
+
+	(void)cause;
+	if (f->n < nitems(f->log)) {
+		snprintf(f->log[f->n], sizeof f->log[f->n], "%s %s",
+		    cmd == KEYS_WATCH_SIGNOFF ? "COSIGN" : "NOTE", a);
+		f->n++;
+	}
+	return (0);
+}
+
+static void
+test_watch_signoff_shows_the_phase_and_wants_its_name_typed(void **state)
+{
+	struct world	*w = *state;
+	struct ui_watch	 uw;
+
+	memset(&uw, 0, sizeof uw);
+	uw.operator = "bob";
+	uw.driver = "alice";
+	w->ctx.watch = &uw;
+	w->ctx.send = NULL;
+	w->ctx.watch_send = fake_watch_send;
+	w->ctx.watch_arg = &w->fake;
+	w->snap.in_checklist = 0;
+	w->snap.state = ENGINE_WAITING;
+	w->snap.question = ENGINE_Q_NONE;
+	w->ctx.now_ms = 1000;
+	keys_sync(&w->ctx, 0);
+	keys_dispatch(&w->ctx, 's');
+	assert_non_null(strstr(w->ui.message, "nothing to sign off"));
+
+	/* The driver starts waiting: s at once is not taken. */
+	uw.waiting_phase = "contract";
+	uw.cosign_text = "  drop: ALTER TABLE orders DROP COLUMN note\n";
+	w->ctx.now_ms = 2000;
+	keys_sync(&w->ctx, 0);
+	w->ctx.now_ms = 2100;
+	keys_dispatch(&w->ctx, 's');
+	assert_int_equal(keys_state(&w->ctx), KEYS_RUN);
+	assert_string_equal(w->ui.message,
+	    "s ignored: new question, read it first");
+
+	/* s shows the statements and asks for the name; a wrong one
+	 * writes nothing. */
+	w->ctx.now_ms = 2400;
+	keys_dispatch(&w->ctx, 's');
+	assert_int_equal(keys_state(&w->ctx), KEYS_COSIGN);
+	assert_int_equal(w->fake.n, 0);
+	type(w, "contrat");
+	keys_dispatch(&w->ctx, '\r');
+	assert_int_equal(w->fake.n, 0);
+	assert_string_equal(w->ui.message,
+	    "typed 'contrat', expected 'contract': nothing was written");
+	assert_int_equal(keys_state(&w->ctx), KEYS_COSIGN);
+	keys_dispatch(&w->ctx, KEYS_CTRL('u'));
+	type(w, "contract");
+	keys_dispatch(&w->ctx, '\r');
+	assert_int_equal(w->fake.n, 1);
+	assert_string_equal(w->fake.log[0], "COSIGN contract");
+	assert_int_equal(keys_state(&w->ctx), KEYS_RUN);
+
+	/* A dialog whose phase got signed meanwhile closes. */
+	keys_dispatch(&w->ctx, 's');
+	assert_int_equal(keys_state(&w->ctx), KEYS_COSIGN);
+	uw.waiting_phase = NULL;
+	keys_sync(&w->ctx, 0);
+	assert_int_equal(keys_state(&w->ctx), KEYS_RUN);
+	w->ctx.watch = NULL;
+}
+
 int
 main(void)
 {
@@ -780,6 +856,7 @@ main(void)
 		T(test_key_bar_shows_what_each_key_does_now),
 		T(test_a_confirm_key_within_300ms_of_a_new_question_is_ignored),
 		T(test_checklist_signoff_within_300ms_of_the_next_item_is_ignored),
+		T(test_watch_signoff_shows_the_phase_and_wants_its_name_typed),
 		cmocka_unit_test(test_no_entry_of_the_table_is_shadowed),
 		cmocka_unit_test(test_lock_rows_put_the_queue_first_and_flag_our_blocker),
 #undef T
