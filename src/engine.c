@@ -2061,9 +2061,13 @@ engine_poll_notes(struct engine *e)
 	size_t			 n = 0, i;
 	int64_t			 now = engine_now(e), due = engine_notes_due(e);
 
-	if (due < 0 || now < due || (c = engine_notes_conn(e)) == NULL)
+	if (due < 0 || now < due)
 		return;
+	/* Due again later even when no connection can be used now: the
+	 * caller's poll() must not spin on a timer that stays due. */
 	e->notes_at = now + ENGINE_NOTES_MS;
+	if ((c = engine_notes_conn(e)) == NULL)
+		return;
 	if (!e->notes_started) {
 		if (journal_load(c, e->plan->name, 50, &run, &cause) != 1) {
 			free(cause);

@@ -986,9 +986,11 @@ const size_t keys_ntable = nitems(keys_table);
  */
 const struct keys_entry keys_watch_table[] = {
 	{ 's', S_RUN | S_CHECKLIST, key_cosign, "s", "Second sign-off",
-	  "give the second sign-off of the phase the driver waits at "
-	  "(require_second_signoff); journaled with your name, which must "
-	  "not be the driver's", NULL, enabled_cosign },
+	  "the second sign-off of the phase the driver waits at "
+	  "(require_second_signoff): shows what the driver then runs and "
+	  "the locks it takes, and wants the phase's name typed; journaled "
+	  "with your name, which must not be the driver's", NULL,
+	  enabled_cosign },
 	{ 'n', S_RUN | S_CHECKLIST, key_note, "n", "Note",
 	  "add a note to the run's journal (it shows in the event log of "
 	  "every console and in bellows report)", NULL, NULL },
