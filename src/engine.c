@@ -2076,9 +2076,11 @@ engine_poll_notes(struct engine *e)
 		for (i = run->nevents; i-- > 0;)
 			if (strcmp(run->events[i].kind, "driver") == 0)
 				break;
-		if (i < run->nevents || run->nevents > 0)
-			e->notes_last_id = run->events[i < run->nevents ? i :
-			    run->nevents - 1].id;
+		/* Not among the latest: start after the newest. */
+		if (i >= run->nevents && run->nevents > 0)
+			i = run->nevents - 1;
+		if (i < run->nevents)
+			e->notes_last_id = run->events[i].id;
 		journal_run_free(run);
 		e->notes_started = 1;
 	}
