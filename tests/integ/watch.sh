@@ -27,7 +27,7 @@ phases = (
 );
 PLAN
 
-echo "1..30"
+echo "1..31"
 "$BELLOWS" run --no-tui --yes --operator alice -d "dbname=$db" "$work/pair.conf" \
 	</dev/null >"$work/driver.out" 2>&1 &
 driver=$!
@@ -137,6 +137,17 @@ q "CREATE ROLE drv LOGIN SUPERUSER" >/dev/null
 drive_and_watch fill 3 "fill batch: batch 1:" "user=drv"
 check "the watcher prints the backfill's progress" \
 	wait_for "$work/watch3.out" "-- fill: [0-9]* rows in [0-9]* batches, up to key [0-9]* ([0-9]* rows/s)" 100
+# A note while batches run (the executor is busy: the driver reads
+# notes on its monitor connection).  Timed from the watcher's exit, just
+# after it journaled the note.
+printf 'note replica lag 2s, fine\nquit\n' |
+	"$BELLOWS" watch --no-tui --operator carol -d "dbname=$db" fill >/dev/null 2>&1
+t0=$(date +%s%N)
+wait_for "$work/driver3.out" "note: carol: replica lag 2s, fine" 30
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+check "a note during the backfill reaches the driver within a second (${ms}ms)" \
+	[ "$ms" -lt 1000 ]
 q "ALTER ROLE drv NOLOGIN" >/dev/null
 as_pg "$BELLOWS_TEST_PGBIN/pg_ctl" -D "$BELLOWS_TEST_PGDATA" -m fast -w stop >/dev/null 2>&1
 check "a lost connection is reported, not fatal" wait_for "$work/watch3.out" "-- connection lost" 50
