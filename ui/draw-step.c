@@ -95,8 +95,8 @@ draw_step_status(const struct draw_ctx *d, int y, int x, int w)
 	case ENGINE_RECONNECTING:
 		if (ro) {
 			draw_printf(d, y, x, w, DRAW_WARN, "DRIVER RECONNECTING "
-			    "(lock free for %ds): wait for it; do not start "
-			    "another run", d->k->watch->free_s);
+			    "(lock free for %ds): start no other run",
+			    d->k->watch->free_s);
 			return;
 		}
 		what = "connection lost: reconnecting";
