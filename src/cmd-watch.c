@@ -6,15 +6,19 @@
  * write; a poll every two seconds covers a lost notification), who drives
  * and since when, and a clear word when the driver has gone away (the
  * run's advisory lock released without the run finishing).  A watcher
- * cannot change the run; it can add notes to the journal and give the
- * second sign-off of a phase listed in require_second_signoff.  Lines on
- * standard input: "note TEXT", "signoff [PHASE]", "quit".
+ * cannot change the run; it can add notes to the journal (the driver
+ * shows them within a second) and give the second sign-off of a phase
+ * listed in require_second_signoff, after seeing the phase's statements
+ * and the locks they take and typing the phase's name.  Lines on
+ * standard input: "note TEXT", "signoff [PHASE]" (then the phase's name
+ * on the next line), "quit".
  *
  * On a terminal (standard input and output) the console opens read-only:
  * the driver's regions rebuilt from the journal (watchview.h), the
  * sessions and locks from a monitor connection of the watcher's own, the
  * journal's events in the event log, and a key table without any key
- * that changes the run (s: second sign-off, n: note, q: leave).  Without
+ * that changes the run (s: second sign-off, the phase name typed; n:
+ * note; q: leave).  Without
  * a terminal, or with --no-tui, one line per event, and during a backfill
  * a progress line at most every WATCH_PROGRESS_MS (batches are not events:
  * the journal keeps the cursor and counters, committed with each batch).
@@ -54,6 +58,8 @@
  * a lost NOTIFY, or a driver that died (which notifies nobody), shows
  * within a second. */
 #define WATCH_TUI_POLL_MS	1000
+/* While the driver reconnects, the headless form says so this often. */
+#define WATCH_RECONNECTING_SAY_MS	10000
 
 static int	watch_exec(const struct cmd_entry *, int, char **);
 
@@ -65,7 +71,8 @@ const struct cmd_entry cmd_watch_entry = {
 	"  --operator=NAME        the name recorded with notes and sign-offs\n"
 	"                         (default: login name)\n"
 	"Console keys: s second sign-off, n note, Tab/arrows, ? help, q quit.\n"
-	"With --no-tui, on standard input: 'note TEXT', 'signoff [PHASE]', 'quit'.\n",
+	"With --no-tui, on standard input: 'note TEXT', 'signoff [PHASE]' (then\n"
+	"the phase name, to co-sign it), 'quit'.\n",
 	watch_exec
 };
 
@@ -73,8 +80,14 @@ struct watch {
 	struct conn	*c;
 	const char	*name;
 	const char	*operator;
+	const char	*conninfo;	/* as given, for the take-over command */
 	int64_t		 last_id;
-	int		 driver_seen;	/* connected at the last look */
+	int		 presence;	/* enum watchview_presence; -1: none yet */
+	int64_t		 free_since;	/* lock seen free since (-1: held) */
+	int64_t		 said_at;	/* the last word on the driver */
+	const struct plan *plan;	/* the file given, or NULL */
+	char		*cosign;	/* its statements shown: the phase whose
+					   name the next line must type */
 	char		*state;
 	/* The backfill's counters at the last progress line. */
 	int		 bf_phase;	/* -1: none shown yet */
@@ -191,13 +204,59 @@ watch_reconnect(struct watch *w)
 	return (0);
 }
 
+/*
+ * What to say when the driver's presence is PR (watchview_presence), for
+ * both forms: NULL when nothing.  Until the window has passed, a free lock
+ * is a driver reconnecting, and nobody is told to run the plan again.
+ */
+static char *
+watch_presence_text(struct watch *w, const struct journal_run *run,
+    enum watchview_presence pr)
+{
+	char	*cmd, *m;
+	int64_t	 free_s = w->free_since < 0 ? 0 :
+		    (util_now_ms() - w->free_since) / 1000;
+
+	switch (pr) {
+	case WATCHVIEW_NO_DRIVER:
+	case WATCHVIEW_FINISHED:
+		return (NULL);
+	case WATCHVIEW_DRIVING:
+		return (xasprintf("driven by %s on %s (pid %d) since %s",
+		    run->driver.operator != NULL ? run->driver.operator : "?",
+		    run->driver.host != NULL ? run->driver.host : "?",
+		    run->driver.client_pid, run->driver.since != NULL ?
+		    run->driver.since : "?"));
+	case WATCHVIEW_RECONNECTING:
+		return (xasprintf("driver reconnecting (lock free for %llds): "
+		    "nobody holds the run right now, most likely a lost "
+		    "connection that %s is retrying; it counts as gone after "
+		    "%llds; do not start another run", (long long)free_s,
+		    run->driver.operator != NULL ? run->driver.operator : "the "
+		    "driver", (long long)(watchview_gone_ms() / 1000)));
+	case WATCHVIEW_GONE:
+		break;
+	}
+	cmd = watchview_takeover(run, w->conninfo);
+	if (strcmp(run->state, "interrupted") == 0)
+		m = xasprintf("the driver has gone away: it stopped the run "
+		    "(interrupted) and let go; to take over: %s", cmd);
+	else
+		m = xasprintf("the driver has gone away: nobody has held the run "
+		    "for %llds and it has not finished (state %s); to take over: "
+		    "%s", (long long)free_s, run->state, cmd);
+	free(cmd);
+	return (m);
+}
+
 /* Look at the run: state and driver.  1 when it finished, 0 when it goes
  * on, -1 on error. */
 static int
 watch_look(struct watch *w, int first)
 {
 	struct journal_run	*run;
-	char			*cause = NULL;
+	enum watchview_presence	 pr;
+	char			*cause = NULL, *m;
 	int			 rc;
 
 	rc = journal_load(w->c, w->name, 0, &run, &cause);
@@ -211,19 +270,15 @@ watch_look(struct watch *w, int first)
 		}
 		return (-1);
 	}
-	if (first || run->driver_connected != w->driver_seen) {
-		if (run->driver_connected)
-			printf("-- driven by %s on %s (pid %d) since %s\n",
-			    run->driver.operator != NULL ? run->driver.operator :
-			    "?", run->driver.host != NULL ? run->driver.host : "?",
-			    run->driver.client_pid, run->driver.since != NULL ?
-			    run->driver.since : "?");
-		else if (strcmp(run->state, "done") != 0 &&
-		    strcmp(run->state, "rolled_back") != 0)
-			printf("-- the driver has gone away: nobody holds the run "
-			    "and it has not finished (state %s); run the plan "
-			    "again to resume it\n", run->state);
-		w->driver_seen = run->driver_connected;
+	pr = watchview_presence(run, util_now_ms(), watchview_gone_ms(),
+	    &w->free_since);
+	if (first || (int)pr != w->presence || (pr == WATCHVIEW_RECONNECTING &&
+	    util_now_ms() - w->said_at >= WATCH_RECONNECTING_SAY_MS)) {
+		if ((m = watch_presence_text(w, run, pr)) != NULL)
+			printf("-- %s\n", m);
+		free(m);
+		w->presence = (int)pr;
+		w->said_at = util_now_ms();
 	}
 	if (w->state == NULL || strcmp(w->state, run->state) != 0) {
 		if (!first)
@@ -303,14 +358,77 @@ watch_awaiting(struct watch *w, const char *phase)
 	return (waiting);
 }
 
+/*
+ * "signoff [PHASE]", first half: the statements the driver runs once the
+ * phase is co-signed, each with the lock it takes, then the phase's name
+ * is asked for (the driver's typed confirmation, for the second person).
+ */
+static void
+watch_cosign_show(struct watch *w, char *phase)
+{
+	struct journal_run	*run = NULL;
+	struct plan		*stored = NULL;
+	const struct plan	*p = w->plan;
+	char			*cause = NULL, *text;
+
+	if (p == NULL) {
+		if (journal_load(w->c, w->name, 0, &run, &cause) == 1)
+			stored = report_plan(run, &cause);
+		journal_run_free(run);
+		if ((p = stored) == NULL) {
+			printf("bellows watch: %s; nothing was written\n",
+			    cause != NULL ? cause : "the run is gone");
+			free(cause);
+			free(phase);
+			return;
+		}
+	}
+	text = watchview_phase_text(p, phase);
+	printf("-- second sign-off of phase '%s': once co-signed, the driver "
+	    "runs\n%s-- type the phase name '%s' to co-sign it as %s "
+	    "(anything else: nothing is written)\n", phase, text, phase,
+	    w->operator);
+	fflush(stdout);
+	free(text);
+	plan_free(stored);
+	free(w->cosign);
+	w->cosign = phase;
+}
+
+/* The second half: LINE must be the phase's name. */
+static void
+watch_cosign_typed(struct watch *w, const char *line)
+{
+	char	*phase = w->cosign, *cause = NULL;
+
+	w->cosign = NULL;
+	if (strcmp(line, phase) != 0)
+		printf("bellows watch: refused: typed '%s', expected '%s'; "
+		    "nothing was written\n", line, phase);
+	else if (watch_awaiting(w, phase)) {
+		if (journal_event(w->c, w->name, w->operator, phase, NULL,
+		    "second-signoff", "co-signed from bellows watch, the phase "
+		    "name typed", &cause) != 0) {
+			printf("bellows watch: %s\n", cause);
+			free(cause);
+		} else
+			printf("-- phase '%s' co-signed by %s\n", phase,
+			    w->operator);
+	}
+	free(phase);
+}
+
 static void
 watch_line(struct watch *w, char *line, int *quit)
 {
 	char	*phase, *cause = NULL;
-	int	 rc;
 
 	if (strcmp(line, "quit") == 0 || strcmp(line, "q") == 0) {
 		*quit = 1;
+		return;
+	}
+	if (w->cosign != NULL) {
+		watch_cosign_typed(w, line);
 		return;
 	}
 	if (strncmp(line, "note ", 5) == 0 && line[5] != '\0') {
@@ -333,13 +451,7 @@ watch_line(struct watch *w, char *line, int *quit)
 			free(phase);
 			return;
 		}
-		rc = journal_event(w->c, w->name, w->operator, phase, NULL,
-		    "second-signoff", "co-signed from bellows watch", &cause);
-		if (rc != 0) {
-			printf("bellows watch: %s\n", cause);
-			free(cause);
-		}
-		free(phase);
+		watch_cosign_show(w, phase);
 		return;
 	}
 	if (*line != '\0')
@@ -365,8 +477,8 @@ struct watch_tui {
 	int64_t			 next_ms;	/* next look, console clock */
 	int			 notified;	/* a NOTIFY came in since the look */
 	int			 lost;		/* the journal connection is gone */
-	int			 connected;	/* the driver, at the last look */
-	int			 looked;
+	char			*cosign_phase;	/* cosign_text is of this phase */
+	char			*cosign_text;
 };
 
 /* A journal time as the wall clock (for the event log), now when none. */
@@ -416,6 +528,7 @@ watch_tui_look(struct watch_tui *t)
 {
 	struct journal_run	*run = NULL;
 	struct journal_event	*ev;
+	enum watchview_presence	 pr;
 	const char		*driver;
 	char			*cause = NULL, *detail;
 	size_t			 n, i;
@@ -460,13 +573,20 @@ watch_tui_look(struct watch_tui *t)
 	journal_events_free(ev, n);
 
 	watchview_update(t->wv, run, util_now_ms(), watch_tui_table_rows(t));
-	if (t->looked && t->connected && !run->driver_connected &&
-	    watchview_driver(t->wv)->gone)
-		console_log(t->con, time(NULL), NULL, NULL, "driver-gone",
-		    "the driver has gone away: nobody holds the run and it has "
-		    "not finished; run the plan again to resume it");
-	t->connected = run->driver_connected;
-	t->looked = 1;
+	/* The event log says when the driver's presence changes (the
+	 * watchview keeps its own clock of the free lock; this one is for
+	 * the words). */
+	pr = watchview_presence(run, util_now_ms(), watchview_gone_ms(),
+	    &t->w->free_since);
+	if ((int)pr != t->w->presence && t->w->presence != -1 &&
+	    (detail = watch_presence_text(t->w, run, pr)) != NULL) {
+		console_log(t->con, time(NULL), NULL, NULL,
+		    pr == WATCHVIEW_GONE ? "driver-gone" :
+		    pr == WATCHVIEW_RECONNECTING ? "driver-reconnecting" :
+		    "driver", detail);
+		free(detail);
+	}
+	t->w->presence = (int)pr;
 	journal_run_free(run);
 }
 
@@ -557,7 +677,20 @@ watch_tui_watch(void *arg)
 	t->uw.operator = t->w->operator;
 	t->uw.driver = d->operator;
 	t->uw.gone = d->gone;
+	t->uw.reconnecting = d->reconnecting;
+	t->uw.free_s = (int)(d->free_ms / 1000);
 	t->uw.waiting_phase = watchview_waiting_phase(t->wv);
+	/* What s shows before the phase name is typed. */
+	if (t->uw.waiting_phase != NULL && (t->cosign_phase == NULL ||
+	    strcmp(t->cosign_phase, t->uw.waiting_phase) != 0)) {
+		free(t->cosign_phase);
+		free(t->cosign_text);
+		t->cosign_phase = xstrdup(t->uw.waiting_phase);
+		t->cosign_text = watchview_phase_text(t->plan,
+		    t->cosign_phase);
+	}
+	t->uw.cosign_text = t->uw.waiting_phase != NULL ? t->cosign_text :
+	    NULL;
 	t->uw.since = NULL;
 	if ((ms = report_parse_time(d->since)) >= 0) {
 		at = (time_t)(ms / 1000);
@@ -591,7 +724,8 @@ watch_tui_send(void *arg, enum keys_watch_cmd cmd, const char *a,
 			return (-1);
 		}
 		rc = journal_event(t->w->c, t->w->name, t->w->operator, a, NULL,
-		    "second-signoff", "co-signed from bellows watch", cause);
+		    "second-signoff", "co-signed from bellows watch, the phase "
+		    "name typed", cause);
 		break;
 	case KEYS_WATCH_NOTE:
 		rc = journal_event(t->w->c, t->w->name, t->w->operator, NULL,
@@ -634,7 +768,7 @@ watch_console(struct watch *w, const struct plan *file_plan,
 			return (-1);
 		t.plan = stored;
 	}
-	t.wv = watchview_new(t.plan);
+	t.wv = watchview_new(t.plan, conninfo);
 	t.con = console_new(t.plan, conn_describe(w->c), w->operator);
 	watch_tui_look(&t);
 	t.next_ms = util_now_ms() + WATCH_TUI_POLL_MS;
@@ -674,6 +808,8 @@ watch_console(struct watch *w, const struct plan *file_plan,
 		w->last_id = 0;		/* the headless form starts over */
 
 	monitor_free(t.mon);
+	free(t.cosign_phase);
+	free(t.cosign_text);
 	conn_close(mc);
 	console_free(t.con);
 	watchview_free(t.wv);
@@ -708,10 +844,12 @@ watch_exec(const struct cmd_entry *ce, int argc, char **argv)
 
 	memset(&w, 0, sizeof w);
 	w.bf_phase = -1;
+	w.presence = -1;
+	w.free_since = -1;
 	while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
-			conninfo = optarg;
+			conninfo = w.conninfo = optarg;
 			break;
 		case 'n':
 			no_tui = 1;
@@ -786,6 +924,7 @@ watch_exec(const struct cmd_entry *ce, int argc, char **argv)
 			cause = NULL;
 		}
 	}
+	w.plan = plan;
 	printf("bellows watch: run %s on %s as %s (read-only)\n", w.name,
 	    conn_describe(w.c), w.operator);
 
@@ -844,6 +983,7 @@ watch_exec(const struct cmd_entry *ce, int argc, char **argv)
 	if (rc == 1)
 		printf("-- the run has finished (%s)\n", w.state);
 	linebuf_free(&lb);
+	free(w.cosign);
 	free(w.state);
 	conn_close(w.c);
 	plan_free(plan);

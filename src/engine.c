@@ -136,6 +136,12 @@ struct engine {
 	size_t			 npending;
 	int64_t			 reconnect_ms;
 	unsigned int		 seed;
+
+	/* Watchers' notes (engine_poll_notes): the next look, the last
+	 * journal event seen, whether the first look was made. */
+	int64_t			 notes_at;
+	int64_t			 notes_last_id;
+	int			 notes_started;
 };
 
 static void	engine_next(struct engine *);
@@ -2369,6 +2375,104 @@ engine_reconnect(struct engine *e)
 		engine_next(e);
 }
 
+/* -------------------------------------------------------- watchers' notes */
+
+/* Often enough that a note shows within a second of being written. */
+#define ENGINE_NOTES_MS	500
+
+/*
+ * The connection to read the journal on now: the monitor's (conn_exec
+ * lets a short read share it with the monitor's own queries), else the
+ * executor's while no job runs on it (so outside any transaction, as for
+ * engine_flush).  NULL when neither can be used now.
+ */
+static struct conn *
+engine_notes_conn(struct engine *e)
+{
+	if (e->mon != NULL && conn_alive(e->mon))
+		return (e->mon);
+	if (e->exec != NULL && !e->job_running && conn_alive(e->exec))
+		return (e->exec);
+	return (NULL);
+}
+
+/* When the next look for notes is due, for engine_pollfd (-1: none). */
+static int64_t
+engine_notes_due(struct engine *e)
+{
+	if (e->run == NULL || e->state == ENGINE_RECONNECTING ||
+	    engine_finished(e))
+		return (-1);
+	return (e->notes_at);
+}
+
+/*
+ * A watcher's notes (bellows watch: n, or a "note TEXT" line) reach the
+ * driver: every ENGINE_NOTES_MS, the journal's events after the last one
+ * seen, and each of kind "note" reported through on_event with the
+ * watcher's name in the detail.  They are in the journal already and are
+ * not written again.  The first look starts after this driver's own
+ * "driver" event: notes written for an earlier driver are history.  A
+ * failed read is tried again at the next look.
+ */
+static void
+engine_poll_notes(struct engine *e)
+{
+	struct journal_run	*run = NULL;
+	struct journal_event	*ev = NULL;
+	struct engine_event	 out;
+	struct conn		*c;
+	char			*cause = NULL, *detail;
+	size_t			 n = 0, i;
+	int64_t			 now = engine_now(e), due = engine_notes_due(e);
+
+	if (due < 0 || now < due)
+		return;
+	/* Due again later even when no connection can be used now: the
+	 * caller's poll() must not spin on a timer that stays due. */
+	e->notes_at = now + ENGINE_NOTES_MS;
+	if ((c = engine_notes_conn(e)) == NULL)
+		return;
+	if (!e->notes_started) {
+		if (journal_load(c, e->plan->name, 50, &run, &cause) != 1) {
+			free(cause);
+			return;
+		}
+		for (i = run->nevents; i-- > 0;)
+			if (strcmp(run->events[i].kind, "driver") == 0)
+				break;
+		/* Not among the latest: start after the newest. */
+		if (i >= run->nevents && run->nevents > 0)
+			i = run->nevents - 1;
+		if (i < run->nevents)
+			e->notes_last_id = run->events[i].id;
+		journal_run_free(run);
+		e->notes_started = 1;
+	}
+	if (journal_events_since(c, e->plan->name, e->notes_last_id, &ev, &n,
+	    &cause) != 0) {
+		free(cause);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		e->notes_last_id = ev[i].id;
+		if (strcmp(ev[i].kind, "note") != 0)
+			continue;
+		detail = xasprintf("%s: %s", ev[i].operator != NULL ?
+		    ev[i].operator : "?", ev[i].detail != NULL ?
+		    ev[i].detail : "");
+		out.at_ms = now;
+		out.phase = ev[i].phase;
+		out.step = ev[i].step;
+		out.kind = "note";
+		out.detail = detail;
+		if (e->o.on_event != NULL)
+			e->o.on_event(e->o.event_arg, &out);
+		free(detail);
+	}
+	journal_events_free(ev, n);
+}
+
 /* ------------------------------------------------------------- the loop */
 
 /*
@@ -2430,6 +2534,8 @@ engine_pollfd(struct engine *e, int *fd, int *timeout_ms)
 		t = e->cancel_at;
 	if (e->job_running && e->sample_at >= 0 && (t < 0 || e->sample_at < t))
 		t = e->sample_at;
+	if (engine_notes_due(e) >= 0 && (t < 0 || engine_notes_due(e) < t))
+		t = engine_notes_due(e);
 	if (t < 0)
 		*timeout_ms = -1;
 	else
@@ -2465,6 +2571,7 @@ engine_advance(struct engine *e)
 			e->timer_fn(e);
 	}
 	engine_flush(e);
+	engine_poll_notes(e);
 }
 
 int

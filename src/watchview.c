@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lint.h"
+#include "sql.h"
 #include "watchview.h"
 #include "util.h"
 
@@ -26,6 +28,10 @@ struct watchview {
 	struct engine_check		*checks;
 	char				**check_values;
 	struct watchview_driver		 driver;
+	char				*conninfo;
+	char				*takeover;
+	int64_t				 gone_ms;
+	int64_t				 free_since;	/* -1: the lock is held */
 
 	/* From the events. */
 	int				 checklist_done;
@@ -54,13 +60,130 @@ watchview_nstates(const struct plan_phase *ph)
 	return (ph->kind == PLAN_PHASE_STEPS ? ph->nsteps : 1);
 }
 
+int64_t
+watchview_gone_ms(void)
+{
+	const char	*v = getenv("BELLOWS_DRIVER_GONE_MS");
+	char		*end;
+	long long	 ms;
+
+	if (v != NULL && *v != '\0') {
+		ms = strtoll(v, &end, 10);
+		if (*end == '\0' && ms >= 0)
+			return ((int64_t)ms);
+	}
+	return (WATCHVIEW_DRIVER_GONE_MS);
+}
+
+static int
+watchview_run_finished(const struct journal_run *run)
+{
+	return (strcmp(run->state, "done") == 0 ||
+	    strcmp(run->state, "rolled_back") == 0);
+}
+
+enum watchview_presence
+watchview_presence(const struct journal_run *run, int64_t now_ms,
+    int64_t gone_ms, int64_t *free_since)
+{
+	if (run->driver_connected || watchview_run_finished(run)) {
+		*free_since = -1;
+		return (run->driver_connected ? WATCHVIEW_DRIVING :
+		    WATCHVIEW_FINISHED);
+	}
+	if (run->driver.operator == NULL)
+		return (WATCHVIEW_NO_DRIVER);
+	if (*free_since < 0)
+		*free_since = now_ms;
+	/* A driver that stops the run journals "interrupted" and then lets
+	 * go: it is not coming back. */
+	if (strcmp(run->state, "interrupted") == 0 ||
+	    now_ms - *free_since >= gone_ms)
+		return (WATCHVIEW_GONE);
+	return (WATCHVIEW_RECONNECTING);
+}
+
+char *
+watchview_takeover(const struct journal_run *run, const char *conninfo)
+{
+	const char	*plan = run->plan_file != NULL ? run->plan_file : "PLAN";
+
+	if (conninfo == NULL)
+		return (xasprintf("bellows run %s", plan));
+	return (xasprintf("bellows run -d '%s' %s", conninfo, plan));
+}
+
+/* "    takes LOCK" for each statement of SQL. */
+static void
+watchview_lock_lines(struct buf *b, const char *sql)
+{
+	struct sql_script	*sc = sql_parse(sql);
+	size_t			 i;
+	char			*l;
+
+	for (i = 0; i < sc->nstmts; i++) {
+		if (sc->stmts[i].node == NULL)
+			continue;
+		l = lint_lock_summary(&sc->stmts[i]);
+		buf_printf(b, "    takes %s\n", l);
+		free(l);
+	}
+	sql_free(sc);
+}
+
+char *
+watchview_phase_text(const struct plan *p, const char *name)
+{
+	const struct plan_phase		*ph = NULL;
+	const struct plan_backfill	*bf;
+	struct buf			 b;
+	size_t				 i;
+
+	for (i = 0; i < p->nphases && ph == NULL; i++)
+		if (strcmp(p->phases[i].name, name) == 0)
+			ph = &p->phases[i];
+	if (ph == NULL)
+		return (xasprintf("phase '%s' is not in the plan", name));
+	buf_init(&b);
+	switch (ph->kind) {
+	case PLAN_PHASE_STEPS:
+		for (i = 0; i < ph->nsteps; i++) {
+			buf_printf(&b, "  %s: %s%s\n", ph->steps[i].name,
+			    ph->steps[i].sql, ph->steps[i].rollback == NULL ?
+			    "  [irreversible]" : "");
+			watchview_lock_lines(&b, ph->steps[i].sql);
+		}
+		break;
+	case PLAN_PHASE_GATE:
+		buf_printf(&b, "  gate: %s\n", ph->gate);
+		break;
+	case PLAN_PHASE_BACKFILL:
+		bf = &ph->backfill;
+		buf_printf(&b, "  UPDATE %s SET %s%s%s in committed batches by "
+		    "%s\n    takes ROW EXCLUSIVE on %s and locks each batch's "
+		    "rows until it commits\n", bf->table, bf->set,
+		    bf->where != NULL ? " WHERE " : "", bf->where != NULL ?
+		    bf->where : "", bf->key, bf->table);
+		break;
+	case PLAN_PHASE_VERIFY:
+		for (i = 0; i < ph->nverify; i++)
+			buf_printf(&b, "  verify: %s (must return %s)\n",
+			    ph->verify[i].sql, ph->verify[i].expect);
+		break;
+	}
+	return (buf_detach(&b));
+}
+
 struct watchview *
-watchview_new(const struct plan *plan)
+watchview_new(const struct plan *plan, const char *conninfo)
 {
 	struct watchview	*wv = xcalloc(1, sizeof *wv);
 	size_t			 i, n;
 
 	wv->plan = plan;
+	wv->conninfo = conninfo != NULL ? xstrdup(conninfo) : NULL;
+	wv->gone_ms = watchview_gone_ms();
+	wv->free_since = -1;
 	wv->step_state = xcalloc(plan->nphases + 1, sizeof *wv->step_state);
 	for (i = 0; i < plan->nphases; i++) {
 		n = watchview_nstates(&plan->phases[i]);
@@ -110,6 +233,8 @@ watchview_free(struct watchview *wv)
 	free(wv->since);
 	free(wv->cursor);
 	free(wv->reason);
+	free(wv->conninfo);
+	free(wv->takeover);
 	free(wv);
 }
 
@@ -342,6 +467,7 @@ watchview_update(struct watchview *wv, const struct journal_run *run,
 	size_t				 i, k, n;
 	int				 any = 0, running;
 	char				*where;
+	enum watchview_presence		 presence;
 
 	for (i = 0; i < p->nphases; i++)
 		memset(wv->step_state[i], 0, watchview_nstates(&p->phases[i]) *
@@ -372,10 +498,16 @@ watchview_update(struct watchview *wv, const struct journal_run *run,
 	wv->driver.connected = run->driver_connected;
 	wv->driver.backend_pid = run->driver_connected ? (run->lock_pid != 0 ?
 	    run->lock_pid : run->driver.pid) : 0;
-	wv->finished = strcmp(run->state, "done") == 0 ||
-	    strcmp(run->state, "rolled_back") == 0;
-	wv->driver.gone = !run->driver_connected && !wv->finished &&
-	    wv->operator != NULL;
+	wv->finished = watchview_run_finished(run);
+	presence = watchview_presence(run, now_ms, wv->gone_ms,
+	    &wv->free_since);
+	wv->driver.gone = presence == WATCHVIEW_GONE;
+	wv->driver.reconnecting = presence == WATCHVIEW_RECONNECTING;
+	wv->driver.free_ms = wv->free_since < 0 ? 0 : now_ms - wv->free_since;
+	free(wv->takeover);
+	wv->takeover = wv->driver.gone ? watchview_takeover(run, wv->conninfo) :
+	    NULL;
+	wv->driver.takeover = wv->takeover;
 
 	/* Where the run is: the first row not done. */
 	s->phase = cur != NULL && cur->phase >= 0 ? (size_t)cur->phase :
@@ -428,9 +560,19 @@ watchview_update(struct watchview *wv, const struct journal_run *run,
 		s->reason = wv->interrupt_reason;
 	} else if (wv->driver.gone) {
 		s->state = ENGINE_INTERRUPTED;
-		watchview_set(&wv->reason, "the driver went away: nobody holds "
-		    "the run and it has not finished; running the plan again "
-		    "resumes it");
+		free(wv->reason);
+		wv->reason = xasprintf("the driver went away: nobody has held "
+		    "the run for %llds and it has not finished; to take over: "
+		    "%s", (long long)(wv->driver.free_ms / 1000), wv->takeover);
+		s->reason = wv->reason;
+	} else if (wv->driver.reconnecting) {
+		s->state = ENGINE_RECONNECTING;
+		free(wv->reason);
+		wv->reason = xasprintf("the run's lock has been free for %llds: "
+		    "the driver is most likely reconnecting (it is called gone "
+		    "after %llds); do not start another run",
+		    (long long)(wv->driver.free_ms / 1000),
+		    (long long)(wv->gone_ms / 1000));
 		s->reason = wv->reason;
 	} else if (strcmp(run->state, "paused") == 0)
 		s->state = ENGINE_PAUSED;
@@ -466,7 +608,7 @@ watchview_driver(const struct watchview *wv)
 const char *
 watchview_waiting_phase(const struct watchview *wv)
 {
-	if (wv->driver.gone || wv->finished)
+	if (wv->driver.gone || wv->driver.reconnecting || wv->finished)
 		return (NULL);
 	return (wv->waiting_phase);
 }

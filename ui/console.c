@@ -258,6 +258,7 @@ console_draw(const struct draw_ctx *d, enum keys_state st)
 	case KEYS_KILL:
 	case KEYS_OVERRIDE:
 	case KEYS_NOTE:
+	case KEYS_COSIGN:
 		if (run)
 			screen_run_draw(d);
 		else
@@ -280,6 +281,9 @@ console_draw(const struct draw_ctx *d, enum keys_state st)
 		break;
 	case KEYS_NOTE:
 		screen_note_draw(d);
+		break;
+	case KEYS_COSIGN:
+		screen_cosign_draw(d);
 		break;
 	case KEYS_TYPED:
 		screen_typed_draw(d);

@@ -23,6 +23,10 @@ draw_state_word(const struct draw_ctx *d, enum draw_style *st)
 		*st = DRAW_BAD;
 		return ("DRIVER GONE");
 	}
+	if (d->k->watch != NULL && d->k->watch->reconnecting) {
+		*st = DRAW_WARN;
+		return ("DRIVER RECONNECTING");
+	}
 	if (d->k->ui->quit_sent && !d->k->finished)
 		return ("STOPPING");
 	switch (s->state) {

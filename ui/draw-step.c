@@ -93,6 +93,12 @@ draw_step_status(const struct draw_ctx *d, int y, int x, int w)
 		st = DRAW_BAD;
 		break;
 	case ENGINE_RECONNECTING:
+		if (ro) {
+			draw_printf(d, y, x, w, DRAW_WARN, "DRIVER RECONNECTING "
+			    "(lock free for %ds): start no other run",
+			    d->k->watch->free_s);
+			return;
+		}
 		what = "connection lost: reconnecting";
 		st = DRAW_BAD;
 		break;

@@ -133,6 +133,7 @@ void	screen_cancel_draw(const struct draw_ctx *);
 void	screen_kill_draw(const struct draw_ctx *);
 void	screen_override_draw(const struct draw_ctx *);
 void	screen_note_draw(const struct draw_ctx *);
+void	screen_cosign_draw(const struct draw_ctx *);
 /* Rows of text (and input) the dialog of state ST needs at COLS columns;
  * 0: the state has no dialog.  For layout_hints.dialog_rows. */
 int	screen_dialog_rows(const struct draw_ctx *, enum keys_state, int cols);

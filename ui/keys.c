@@ -22,6 +22,7 @@
 #define S_KILL		KEYS_IN(KEYS_KILL)
 #define S_OVERRIDE	KEYS_IN(KEYS_OVERRIDE)
 #define S_NOTE		KEYS_IN(KEYS_NOTE)
+#define S_COSIGN	KEYS_IN(KEYS_COSIGN)
 #define S_TYPED		KEYS_IN(KEYS_TYPED)
 #define S_QUESTION	KEYS_IN(KEYS_QUESTION)
 #define S_CHECKLIST	KEYS_IN(KEYS_CHECKLIST)
@@ -116,6 +117,8 @@ keys_state(const struct keys_ctx *ctx)
 		return (KEYS_OVERRIDE);
 	case UI_DIALOG_NOTE:
 		return (KEYS_NOTE);
+	case UI_DIALOG_COSIGN:
+		return (KEYS_COSIGN);
 	case UI_DIALOG_NONE:
 	case UI_DIALOG_QUIT:
 		break;
@@ -151,12 +154,48 @@ keys_question_shown(const struct keys_ctx *ctx)
 	return (1);
 }
 
+/* A new question (or a watcher's new sign-off to give) is on screen now. */
+static void
+keys_asked(struct keys_ctx *ctx)
+{
+	ctx->ui->asked_ms = ctx->now_ms;
+	ctx->ui->asked_seen = 1;
+}
+
+/*
+ * Whether KEY, a confirming key, comes too soon after the question
+ * appeared to be its answer (UI_READ_MS); then the key bar says so and
+ * the key does nothing.  A question the console has not synced yet is
+ * new now.
+ */
+static int
+keys_too_soon(struct keys_ctx *ctx, int key)
+{
+	struct ui	*ui = ctx->ui;
+	const char	*name;
+
+	if (ctx->watch == NULL && ctx->snap->question_id != ui->dialog_qid) {
+		ui->dialog_qid = ctx->snap->question_id;
+		ui->dialog_scroll = 0;
+		keys_asked(ctx);
+	}
+	if (!ui->asked_seen || ctx->now_ms - ui->asked_ms >= UI_READ_MS)
+		return (0);
+	if (key == '\r' || key == '\n' || key == KEYS_FN(KEY_ENTER))
+		name = "Enter";
+	else
+		name = key == 's' ? "s" : "c";
+	keys_message(ctx, 1, "%s ignored: new question, read it first", name);
+	return (1);
+}
+
 /* ---------------------------------------------------------- the engine */
 
 static int
 key_confirm(struct keys_ctx *ctx, int key)
 {
-	(void)key;
+	if (keys_too_soon(ctx, key))
+		return (KEYS_REDRAW);
 	if (keys_send(ctx, ENGINE_CMD_CONFIRM, NULL) == 0)
 		keys_input_clear(ctx->ui);
 	return (KEYS_REDRAW);
@@ -308,8 +347,7 @@ key_signoff(struct keys_ctx *ctx, int key)
 {
 	const struct plan_check	*c;
 
-	(void)key;
-	if (ctx->plan->nchecklist == 0)
+	if (ctx->plan->nchecklist == 0 || keys_too_soon(ctx, key))
 		return (KEYS_REDRAW);
 	c = &ctx->plan->checklist[ctx->ui->check_sel];
 	if (keys_send(ctx, ENGINE_CMD_SIGNOFF, c->id) == 0)
@@ -636,18 +674,21 @@ keys_watch_send(struct keys_ctx *ctx, enum keys_watch_cmd cmd,
  * s in watch mode: the second sign-off of the phase the driver waits at.
  * The driver's own name does not count (the engine would not take it
  * either): say so here rather than write an event that changes nothing.
+ * It opens the phase's statements, and the phase's name must be typed
+ * (key_cosign_yes), as the driver types a destructive step's table.
  */
 static int
 key_cosign(struct keys_ctx *ctx, int key)
 {
 	const struct ui_watch	*w = ctx->watch;
 
-	(void)key;
 	if (w->waiting_phase == NULL) {
 		keys_message(ctx, 0, "nothing to sign off: the driver is not "
 		    "waiting for a second sign-off");
 		return (KEYS_REDRAW);
 	}
+	if (keys_too_soon(ctx, key))
+		return (KEYS_REDRAW);
 	if (w->driver != NULL && w->operator != NULL &&
 	    strcmp(w->driver, w->operator) == 0) {
 		keys_message(ctx, 1, "refused: %s drives this run; a second "
@@ -655,9 +696,35 @@ key_cosign(struct keys_ctx *ctx, int key)
 		    w->driver);
 		return (KEYS_REDRAW);
 	}
-	if (keys_watch_send(ctx, KEYS_WATCH_SIGNOFF, w->waiting_phase) == 0)
-		keys_message(ctx, 0, "phase '%s' co-signed by %s: the driver "
-		    "goes on", w->waiting_phase, w->operator);
+	keys_input_clear(ctx->ui);
+	ctx->ui->dialog = UI_DIALOG_COSIGN;
+	ctx->ui->dialog_scroll = 0;
+	return (KEYS_REDRAW);
+}
+
+static int
+key_cosign_yes(struct keys_ctx *ctx, int key)
+{
+	const struct ui_watch	*w = ctx->watch;
+	struct ui		*ui = ctx->ui;
+
+	(void)key;
+	if (w->waiting_phase == NULL) {
+		ui->dialog = UI_DIALOG_NONE;
+		keys_message(ctx, 0, "nothing to sign off: the driver is not "
+		    "waiting for a second sign-off");
+	} else if (strcmp(ui->input, w->waiting_phase) != 0)
+		keys_message(ctx, 1, "typed '%s', expected '%s': nothing was "
+		    "written", ui->input, w->waiting_phase);
+	else {
+		ui->dialog = UI_DIALOG_NONE;
+		if (keys_watch_send(ctx, KEYS_WATCH_SIGNOFF,
+		    w->waiting_phase) == 0)
+			keys_message(ctx, 0, "phase '%s' co-signed by %s: the "
+			    "driver goes on", w->waiting_phase, w->operator);
+	}
+	if (ui->dialog == UI_DIALOG_NONE)
+		keys_input_clear(ui);
 	return (KEYS_REDRAW);
 }
 
@@ -923,25 +990,38 @@ const size_t keys_ntable = nitems(keys_table);
  */
 const struct keys_entry keys_watch_table[] = {
 	{ 's', S_RUN | S_CHECKLIST, key_cosign, "s", "Second sign-off",
-	  "give the second sign-off of the phase the driver waits at "
-	  "(require_second_signoff); journaled with your name, which must "
-	  "not be the driver's", NULL, enabled_cosign },
+	  "the second sign-off of the phase the driver waits at "
+	  "(require_second_signoff): shows what the driver then runs and "
+	  "the locks it takes, and wants the phase's name typed; journaled "
+	  "with your name, which must not be the driver's", NULL,
+	  enabled_cosign },
 	{ 'n', S_RUN | S_CHECKLIST, key_note, "n", "Note",
 	  "add a note to the run's journal (it shows in the event log of "
 	  "every console and in bellows report)", NULL, NULL },
 
-	/* Typing a note. */
+	/* Typing a note, or the name of the phase to co-sign. */
 	{ '\n', S_NOTE, key_note_yes, "Enter", "Add note",
 	  "write the note to the journal", NULL, NULL },
 	ENTER_KEYS(S_NOTE, key_note_yes),
-	{ KEYS_ESC, S_NOTE, key_close, "Esc", "Back",
+	{ '\n', S_COSIGN, key_cosign_yes, "Enter", "Co-sign",
+	  "give the second sign-off once the typed name matches the phase's",
+	  NULL, NULL },
+	ENTER_KEYS(S_COSIGN, key_cosign_yes),
+	{ KEYS_ESC, S_NOTE | S_COSIGN, key_close, "Esc", "Back",
 	  "close without writing anything", NULL, NULL },
-	{ KEYS_FN(KEY_BACKSPACE), S_NOTE, key_erase, NULL, NULL, NULL, NULL,
+	{ KEYS_FN(KEY_UP), S_COSIGN, key_dialog_scroll, NULL, NULL,
+	  "scroll the statements when they are longer than the box", NULL,
 	  NULL },
-	{ 127, S_NOTE, key_erase, NULL, NULL, NULL, NULL, NULL },
-	{ 8, S_NOTE, key_erase, NULL, NULL, NULL, NULL, NULL },
-	{ KEYS_CTRL('u'), S_NOTE, key_erase_all, NULL, NULL, NULL, NULL, NULL },
-	{ KEYS_TEXT, S_NOTE, key_text, NULL, NULL, NULL, NULL, NULL },
+	{ KEYS_FN(KEY_DOWN), S_COSIGN, key_dialog_scroll, NULL, NULL, NULL,
+	  NULL, NULL },
+	{ KEYS_FN(KEY_BACKSPACE), S_NOTE | S_COSIGN, key_erase, NULL, NULL,
+	  NULL, NULL, NULL },
+	{ 127, S_NOTE | S_COSIGN, key_erase, NULL, NULL, NULL, NULL, NULL },
+	{ 8, S_NOTE | S_COSIGN, key_erase, NULL, NULL, NULL, NULL, NULL },
+	{ KEYS_CTRL('u'), S_NOTE | S_COSIGN, key_erase_all, NULL, NULL, NULL,
+	  NULL, NULL },
+	{ KEYS_TEXT, S_NOTE | S_COSIGN, key_text, NULL, NULL, NULL, NULL,
+	  NULL },
 
 	/* Movement. */
 	{ '\t', S_RUN | S_CHECKLIST, key_focus, "Tab", "Focus",
@@ -1062,6 +1142,13 @@ keys_sync(struct keys_ctx *ctx, int blocker_pid)
 	if (s->question_id != ui->dialog_qid) {
 		ui->dialog_qid = s->question_id;
 		ui->dialog_scroll = 0;
+		keys_asked(ctx);
+	}
+	if (ctx->watch != NULL &&
+	    (ctx->watch->waiting_phase != NULL) != ui->cosign_waiting) {
+		ui->cosign_waiting = ctx->watch->waiting_phase != NULL;
+		if (ui->cosign_waiting)
+			keys_asked(ctx);
 	}
 	if (!s->in_checklist && ui->focus == UI_FOCUS_CHECKLIST)
 		ui->focus = UI_FOCUS_LOCKS;
@@ -1086,6 +1173,12 @@ keys_sync(struct keys_ctx *ctx, int blocker_pid)
 		keys_unhide(ui);
 	if (ui->dialog == UI_DIALOG_CANCEL && s->sql == NULL)
 		ui->dialog = UI_DIALOG_NONE;
+	/* Signed by someone else meanwhile, or the driver went away. */
+	if (ui->dialog == UI_DIALOG_COSIGN && (ctx->watch == NULL ||
+	    ctx->watch->waiting_phase == NULL)) {
+		ui->dialog = UI_DIALOG_NONE;
+		keys_input_clear(ui);
+	}
 	if (ctx->finished) {
 		ui->pause_sent = 0;
 		if (ui->dialog == UI_DIALOG_QUIT)

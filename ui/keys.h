@@ -34,6 +34,7 @@ enum keys_state {
 	KEYS_KILL,		/* "terminate session N?" */
 	KEYS_OVERRIDE,		/* typing the reason to override an item */
 	KEYS_NOTE,		/* watch: typing a note for the journal */
+	KEYS_COSIGN,		/* watch: typing the phase name to co-sign */
 	KEYS_TYPED,		/* typing the table name of a destructive step */
 	KEYS_QUESTION,		/* the engine asks: confirm, gate, stopped */
 	KEYS_CHECKLIST,		/* the checklist screen */
@@ -63,7 +64,8 @@ enum ui_dialog {
 	UI_DIALOG_CANCEL,	/* confirm cancelling the running statement */
 	UI_DIALOG_KILL,		/* confirm terminating ui.kill_pid */
 	UI_DIALOG_OVERRIDE,	/* reason for overriding ui.check_sel */
-	UI_DIALOG_NOTE		/* watch: the text of a note */
+	UI_DIALOG_NOTE,		/* watch: the text of a note */
+	UI_DIALOG_COSIGN	/* watch: the name of the phase to co-sign */
 };
 
 /* Which region the arrows move in; Tab cycles. */
@@ -76,6 +78,11 @@ enum ui_focus {
 #define UI_INPUT_MAX	256
 #define UI_MESSAGE_MAX	256
 #define UI_MESSAGE_MS	6000	/* how long a message stays in the key bar */
+/* A confirming key (c/Enter on a question, s on a checklist item or a
+ * watcher's second sign-off) pressed less than this after a new question
+ * appeared is not its answer: nobody read it (two quick c's once confirmed
+ * a gate and the next phase unseen).  The key bar says it was ignored. */
+#define UI_READ_MS	300
 
 struct ui {
 	int			 help;		/* the help screen is up */
@@ -85,6 +92,12 @@ struct ui {
 	/* A question longer than its box scrolls (the draw clamps it). */
 	int			 dialog_scroll;
 	unsigned int		 dialog_qid;	/* the question it belongs to */
+	/* When the question now asked appeared (keys_ctx.now_ms), for
+	 * UI_READ_MS; asked_seen: one has appeared at all.  A watcher's
+	 * "question" is the phase awaiting its second sign-off. */
+	int64_t			 asked_ms;
+	int			 asked_seen;
+	int			 cosign_waiting;
 
 	/* The engine question the operator hid with Esc (it stays asked;
 	 * c shows it again).  A different question shows itself. */
@@ -129,7 +142,13 @@ struct ui_watch {
 	const char	*driver;	/* who drives (NULL: nobody yet) */
 	const char	*since;		/* "14:02:07", local time */
 	int		 gone;		/* the driver went away mid-run */
+	int		 reconnecting;	/* the run's lock is free, for free_s,
+					   less than the driver-gone window */
+	int		 free_s;
 	const char	*waiting_phase;	/* awaits a second sign-off, or NULL */
+	/* What the driver runs once waiting_phase is co-signed: each
+	 * statement with the lock it takes (watchview_phase_text). */
+	const char	*cosign_text;
 };
 
 struct keys_ctx {
@@ -144,7 +163,9 @@ struct keys_ctx {
 	size_t				 npids;
 	size_t				 nevents;	/* event log lines */
 	size_t				 page;		/* rows per PgUp/PgDn */
-	int64_t				 now_ms;	/* message timestamps */
+	/* The console's clock (monotonic ms): message timestamps and the
+	 * UI_READ_MS guard; a test sets it by hand. */
+	int64_t				 now_ms;
 	/* The engine seam: engine_command() in the console, a recorder in
 	 * the tests.  0, or -1 with *cause (allocated). */
 	int	(*send)(void *, enum engine_cmd, const char *, char **);

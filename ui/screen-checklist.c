@@ -116,7 +116,12 @@ draw_checklist(const struct draw_ctx *d)
 	if (p->nchecklist == 0)
 		draw_text(d, r->y + 1, r->x + 2, r->w - 4, "the plan has no "
 		    "checklist", DRAW_DIM);
-	if (fail > 0)
+	/* A watcher's s is a phase's second sign-off, not these items. */
+	if (d->k->watch != NULL && (fail > 0 || sign > 0))
+		draw_printf(d, y, r->x + 2, r->w - 4, fail > 0 ? DRAW_BAD :
+		    DRAW_WARN, "%zu failing, %zu to sign off: the driver signs "
+		    "off or overrides them; the run waits", fail, sign);
+	else if (fail > 0)
 		draw_printf(d, y, r->x + 2, r->w - 4, DRAW_BAD, "%zu failing "
 		    "(re-checked; o overrides), %zu to sign off (s): the run "
 		    "waits", fail, sign);

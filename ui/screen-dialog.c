@@ -169,6 +169,22 @@ dialog_spec(const struct draw_ctx *d, enum keys_state st,
 		sp->input = 1;
 		sp->hint = "Enter add the note   Esc back";
 		return (0);
+	case KEYS_COSIGN:
+		if (d->k->watch == NULL || d->k->watch->waiting_phase == NULL)
+			return (-1);
+		sp->styled = 1;
+		sp->title = "Second sign-off";
+		sp->ts = DRAW_BAD;
+		sp->text = xasprintf("Once phase '%s' is co-signed by %s, the "
+		    "driver runs:\n%sType the phase name to co-sign it.",
+		    d->k->watch->waiting_phase, d->k->watch->operator != NULL ?
+		    d->k->watch->operator : "?", d->k->watch->cosign_text !=
+		    NULL ? d->k->watch->cosign_text : "");
+		sp->input = 1;
+		sp->hint = strcmp(ui->input, d->k->watch->waiting_phase) == 0 ?
+		    "Enter co-signs   Esc back" :
+		    "type the phase name, then Enter   Esc back";
+		return (0);
 	}
 	return (-1);
 }
@@ -318,30 +334,41 @@ screen_kill_draw(const struct draw_ctx *d)
 	screen_dialog_draw(d, KEYS_KILL);
 }
 
-void
-screen_override_draw(const struct draw_ctx *d)
+
+/* A dialog with a text field labelled LABEL under it. */
+static void
+screen_input_draw(const struct draw_ctx *d, enum keys_state st,
+    const char *label, enum draw_style is)
 {
 	struct dialog_spec	sp;
 	int			y;
 
-	if (dialog_spec(d, KEYS_OVERRIDE, &sp) != 0)
+	if (dialog_spec(d, st, &sp) != 0)
 		return;
 	y = dialog_draw(d, &sp);
 	free(sp.text);
 	if (y > 0)
-		dialog_input(d, y, "reason:", d->k->ui->input, DRAW_INPUT);
+		dialog_input(d, y, label, d->k->ui->input, is);
+}
+
+void
+screen_override_draw(const struct draw_ctx *d)
+{
+	screen_input_draw(d, KEYS_OVERRIDE, "reason:", DRAW_INPUT);
 }
 
 void
 screen_note_draw(const struct draw_ctx *d)
 {
-	struct dialog_spec	sp;
-	int			y;
+	screen_input_draw(d, KEYS_NOTE, "note:", DRAW_INPUT);
+}
 
-	if (dialog_spec(d, KEYS_NOTE, &sp) != 0)
-		return;
-	y = dialog_draw(d, &sp);
-	free(sp.text);
-	if (y > 0)
-		dialog_input(d, y, "note:", d->k->ui->input, DRAW_INPUT);
+void
+screen_cosign_draw(const struct draw_ctx *d)
+{
+	const struct ui_watch	*w = d->k->watch;
+
+	screen_input_draw(d, KEYS_COSIGN, "phase:", w != NULL &&
+	    w->waiting_phase != NULL && strcmp(d->k->ui->input,
+	    w->waiting_phase) == 0 ? DRAW_OK : DRAW_INPUT);
 }

@@ -62,8 +62,9 @@ help_add(struct help_line **lines, size_t *n, enum draw_style st,
 /* The watcher's console (bellows watch) reads the same regions. */
 static const char *const help_watch_regions[] = {
 	"Title bar   plan, who drives and since when, WATCHING (read-only), "
-	"what the run is doing (DRIVER GONE when the driver went away "
-	"without finishing), clock",
+	"what the run is doing (DRIVER RECONNECTING while the run's lock "
+	"has been free for less than the window, 60 s; DRIVER GONE after "
+	"it, with the command that takes over), clock",
 	"Plan        phases and steps with their state, from the journal",
 	"Step        what the driver runs now; for a backfill rows done, "
 	"batches, cursor and the rate measured between reads (batch "
@@ -83,6 +84,7 @@ static const struct {
 	{ KEYS_RUN, "Watching" },
 	{ KEYS_CHECKLIST, NULL },
 	{ KEYS_NOTE, "Typing a note" },
+	{ KEYS_COSIGN, "Typing the phase name to co-sign it" },
 };
 
 /* Where this console is connected (the title bar has room for the

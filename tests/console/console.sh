@@ -87,7 +87,7 @@ phases = (
 );
 PLAN
 
-echo "1..50"
+echo "1..51"
 
 # --- 1: the seed plan at 100x30, step by step ----------------------------
 newdb
@@ -108,8 +108,12 @@ shows "the sessions stay in view under the question" "Sessions and locks"
 keys c
 expect "expand runs, then the gate asks" "Gate: confirm when done" 15
 shows "the event log shows the steps done" "expand/index done"
-keys Enter
+# Enter and c at once: the gate is confirmed, the c that follows is not
+# taken as the answer to the question it brought.
+keys Enter c
 expect "the gate confirmed, the backfill asks" "start phase 'backfill'"
+shows "a c within 300 ms of the new question is ignored, and says so" \
+	"c ignored: new question, read it first"
 keys c
 expect "backfill progress: bar, rows of the estimate, rate and ETA" \
 	"rows [1-9][0-9,]* / ~4,000 .*rows/s +ETA" 10
@@ -185,7 +189,7 @@ if LC_ALL=C grep -q '[^ -~]' "$work/screen"; then
 else
 	ok "no UTF-8 locale: ASCII only"
 fi
-keys s s
+keys s; keys s
 expect "80x24: the confirmation with its locks" "takes ACCESS EXCLUSIVE"
 shows "80x24: and the sessions under it" "Sessions and locks"
 keys q
@@ -204,7 +208,7 @@ if exited 5; then ok "q quits"; else notok "q quits"; fi
 newdb
 start 100 30 LANG=C.UTF-8
 shows_within "Checklist" >/dev/null
-keys s s
+keys s; keys s
 shows_within "Confirm" >/dev/null
 keys c
 shows_within "Gate: confirm" 15 >/dev/null

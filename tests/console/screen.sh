@@ -6,7 +6,10 @@
 #   expect NAME PATTERN [SECS]    ok when it shows within SECS, else the screen
 #   shows NAME PATTERN            ok when the screen shows it now
 #   lacks NAME PATTERN            ok when the screen does not show it now
-#   keys KEY...                   send-keys to $sess
+#   keys KEY...                   send-keys to $sess; a confirming first key
+#                                 (c, Enter, s, y) waits 0.3 s as a person
+#                                 reading the screen does: the console ignores
+#                                 it sooner after a new question (UI_READ_MS)
 #   notok_screen NAME             notok with the screen as diagnostic
 
 screen() { tm capture-pane -p -t "$sess" >"$work/screen" 2>/dev/null; }
@@ -41,4 +44,7 @@ lacks() {
 	if grep -Eq -- "$2" "$work/screen"; then notok_screen "$1"; else ok "$1"; fi
 }
 
-keys() { tm send-keys -t "$sess" "$@"; }
+keys() {
+	case "$1" in c|Enter|s|y) sleep 0.3 ;; esac
+	tm send-keys -t "$sess" "$@"
+}

@@ -15,11 +15,13 @@ tm() { tmux -L "$sock" "$@"; }
 trap 'tm kill-server >/dev/null 2>&1; jobs -p | xargs -r kill -9 2>/dev/null; rm -rf "$work"' EXIT
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/tap.sh"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/console/screen.sh"
-# watch SESSION NAME OPERATOR: bellows watch at 100x30 in tmux
+# watch SESSION NAME OPERATOR: bellows watch at 100x30 in tmux ($GONE_MS:
+# its driver-gone window, when set)
 watch() {
 	sess=$1
 	tm new-session -d -s "$1" -x 100 -y 30 \
 	    "env LANG=C.UTF-8 PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' \
+	     BELLOWS_DRIVER_GONE_MS='${GONE_MS:-}' \
 	     '$BELLOWS' watch -d dbname=$db --operator $3 $2; echo \$? >'$work/exit.$1'; sleep 60"
 }
 
@@ -42,7 +44,7 @@ PLAN
 tm new-session -d -s keeper -x 80 -y 24 "sleep 600" || {
 	echo "Bail out! cannot start tmux"; exit 99; }
 
-echo "1..18"
+echo "1..26"
 "$BELLOWS" run --no-tui --yes --operator alice -d "dbname=$db" "$work/pair.conf" \
 	</dev/null >"$work/driver.out" 2>&1 &
 driver=$!
@@ -78,6 +80,17 @@ keys "checked the replicas" Enter
 expect "the note shows in the event log under bob's name" \
 	"note: bob: checked the replicas"
 keys s
+expect "s shows the statements the driver runs once co-signed" \
+	"drop: ALTER TABLE orders DROP COLUMN note"
+shows "with the lock each takes" "takes ACCESS EXCLUSIVE on orders"
+keys -l contrat
+keys Enter
+expect "a wrong phase name is refused" "typed 'contrat', expected 'contract': nothing was written"
+check "and nothing is journaled" \
+	[ "$(q "SELECT count(*) FROM bellows.events WHERE run = 'pair' AND kind = 'second-signoff' AND operator = 'bob'")" = 0 ]
+keys C-u
+keys -l contract
+keys Enter
 for _ in $(seq 1 100); do kill -0 $driver 2>/dev/null || break; sleep 0.1; done
 wait $driver; rc=$?
 check "after s the driver goes on and finishes (exit 0)" [ "$rc" = 0 ]
@@ -92,11 +105,32 @@ sed -e 's/"pair"/"gone"/' -e 's/pg_sleep(2.5)/pg_sleep(30)/' \
 	</dev/null >"$work/driver2.out" 2>&1 &
 driver=$!
 wait_for "$work/driver2.out" "expand/slow start" 50 || true
-watch w3 gone bob
+GONE_MS=3000 watch w3 gone bob
 shows_within "driver alice" 10 || true
 check "the second driver is running its slow step" kill -0 $driver
 kill -9 $driver
 wait $driver 2>/dev/null
 # The killed client's backend goes when the server notices.
-expect "a killed driver shows as DRIVER GONE" "DRIVER GONE" 15
+expect "a killed driver first shows as DRIVER RECONNECTING, lock free" \
+	"DRIVER RECONNECTING \(lock free for [0-9]+s\)" 15
+lacks "and no take-over is suggested yet" "bellows run|DRIVER GONE"
+expect "after the window (BELLOWS_DRIVER_GONE_MS=3000) it shows as DRIVER GONE" \
+	"DRIVER GONE" 15
+expect "with the command that takes over" "to take over: bellows run -d" 5
+keys q
+
+# --- a watcher's note reaches the driver's console -------------------------
+cat >"$work/noted.conf" <<'PLAN'
+name = "noted";
+phases = ( { name = "deploy"; gate = "Deploy the app version that writes c."; } );
+PLAN
+sess=drv
+tm new-session -d -s drv -x 100 -y 30 \
+    "env LANG=C.UTF-8 PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' \
+     '$BELLOWS' run -d dbname=$db --operator alice '$work/noted.conf'; sleep 60"
+shows_within "Gate" 10 || true
+printf 'note STOP: errors spiking, hold the gate\nquit\n' |
+	"$BELLOWS" watch --no-tui --operator bob -d "dbname=$db" noted >"$work/note.out" 2>&1
+expect "a watcher's note shows in the driver console's event log within a second" \
+	"note: bob: STOP: errors spiking, hold the gate" 1
 keys q

@@ -680,6 +680,152 @@ test_lock_rows_put_the_queue_first_and_flag_our_blocker(void **state)
 	assert_null(r);
 }
 
+/* The clock is the context's now_ms: no sleeping. */
+static void
+test_a_confirm_key_within_300ms_of_a_new_question_is_ignored(void **state)
+{
+	struct world	*w = *state;
+
+	w->ctx.now_ms = 10000;
+	w->snap.in_checklist = 0;
+	w->snap.state = ENGINE_ASKING;
+	w->snap.question = ENGINE_Q_GATE;
+	w->snap.prompt = "Deploy the dual-writing app version.";
+	w->snap.question_id = 1;
+	keys_sync(&w->ctx, 0);
+	w->ctx.now_ms = 10299;
+	assert_int_equal(keys_dispatch(&w->ctx, 'c'), KEYS_REDRAW);
+	assert_int_equal(w->fake.n, 0);
+	assert_string_equal(w->ui.message,
+	    "c ignored: new question, read it first");
+	assert_int_equal(keys_state(&w->ctx), KEYS_QUESTION);
+	w->ctx.now_ms = 10300;
+	keys_dispatch(&w->ctx, 'c');
+	assert_int_equal(w->fake.n, 1);
+	assert_string_equal(w->fake.log[0], "CONFIRM");
+
+	/* The gate's confirmation brings the next phase's question: the
+	 * second c of a quick pair is not its answer, nor is Enter. */
+	w->snap.question = ENGINE_Q_CONFIRM;
+	w->snap.prompt = "start phase 'backfill'";
+	w->snap.question_id = 2;
+	w->ctx.now_ms = 10310;
+	keys_sync(&w->ctx, 0);
+	w->ctx.now_ms = 10400;
+	keys_dispatch(&w->ctx, 'c');
+	keys_dispatch(&w->ctx, '\r');
+	assert_int_equal(w->fake.n, 1);
+	assert_string_equal(w->ui.message,
+	    "Enter ignored: new question, read it first");
+	w->ctx.now_ms = 10610;
+	keys_dispatch(&w->ctx, '\r');
+	assert_int_equal(w->fake.n, 2);
+
+	/* A question the console has not synced yet is new when the key
+	 * comes. */
+	w->snap.question_id = 3;
+	w->ctx.now_ms = 20000;
+	keys_dispatch(&w->ctx, 'c');
+	assert_int_equal(w->fake.n, 2);
+	w->ctx.now_ms = 20300;
+	keys_dispatch(&w->ctx, 'c');
+	assert_int_equal(w->fake.n, 3);
+}
+
+static void
+test_checklist_signoff_within_300ms_of_the_next_item_is_ignored(void **state)
+{
+	struct world	*w = *state;
+
+	w->ctx.now_ms = 5000;
+	w->snap.question_id = 4;
+	keys_sync(&w->ctx, 0);
+	w->ctx.now_ms = 5100;
+	keys_dispatch(&w->ctx, 's');
+	assert_int_equal(w->fake.n, 0);
+	assert_string_equal(w->ui.message,
+	    "s ignored: new question, read it first");
+	w->ctx.now_ms = 5300;
+	keys_dispatch(&w->ctx, 's');
+	assert_string_equal(w->fake.log[0], "SIGNOFF pitr");
+}
+
+/* The watcher's seam: the journal writes, recorded like the engine's. */
+static int
+fake_watch_send(void *arg, enum keys_watch_cmd cmd, const char *a,
+    char **cause)
+{
+	struct fake	*f = arg;
+
+	(void)cause;
+	if (f->n < nitems(f->log)) {
+		snprintf(f->log[f->n], sizeof f->log[f->n], "%s %s",
+		    cmd == KEYS_WATCH_SIGNOFF ? "COSIGN" : "NOTE", a);
+		f->n++;
+	}
+	return (0);
+}
+
+static void
+test_watch_signoff_shows_the_phase_and_wants_its_name_typed(void **state)
+{
+	struct world	*w = *state;
+	struct ui_watch	 uw;
+
+	memset(&uw, 0, sizeof uw);
+	uw.operator = "bob";
+	uw.driver = "alice";
+	w->ctx.watch = &uw;
+	w->ctx.send = NULL;
+	w->ctx.watch_send = fake_watch_send;
+	w->ctx.watch_arg = &w->fake;
+	w->snap.in_checklist = 0;
+	w->snap.state = ENGINE_WAITING;
+	w->snap.question = ENGINE_Q_NONE;
+	w->ctx.now_ms = 1000;
+	keys_sync(&w->ctx, 0);
+	keys_dispatch(&w->ctx, 's');
+	assert_non_null(strstr(w->ui.message, "nothing to sign off"));
+
+	/* The driver starts waiting: s at once is not taken. */
+	uw.waiting_phase = "contract";
+	uw.cosign_text = "  drop: ALTER TABLE orders DROP COLUMN note\n";
+	w->ctx.now_ms = 2000;
+	keys_sync(&w->ctx, 0);
+	w->ctx.now_ms = 2100;
+	keys_dispatch(&w->ctx, 's');
+	assert_int_equal(keys_state(&w->ctx), KEYS_RUN);
+	assert_string_equal(w->ui.message,
+	    "s ignored: new question, read it first");
+
+	/* s shows the statements and asks for the name; a wrong one
+	 * writes nothing. */
+	w->ctx.now_ms = 2400;
+	keys_dispatch(&w->ctx, 's');
+	assert_int_equal(keys_state(&w->ctx), KEYS_COSIGN);
+	assert_int_equal(w->fake.n, 0);
+	type(w, "contrat");
+	keys_dispatch(&w->ctx, '\r');
+	assert_int_equal(w->fake.n, 0);
+	assert_string_equal(w->ui.message,
+	    "typed 'contrat', expected 'contract': nothing was written");
+	assert_int_equal(keys_state(&w->ctx), KEYS_COSIGN);
+	keys_dispatch(&w->ctx, KEYS_CTRL('u'));
+	type(w, "contract");
+	keys_dispatch(&w->ctx, '\r');
+	assert_int_equal(w->fake.n, 1);
+	assert_string_equal(w->fake.log[0], "COSIGN contract");
+	assert_int_equal(keys_state(&w->ctx), KEYS_RUN);
+
+	/* A dialog whose phase got signed meanwhile closes. */
+	keys_dispatch(&w->ctx, 's');
+	assert_int_equal(keys_state(&w->ctx), KEYS_COSIGN);
+	uw.waiting_phase = NULL;
+	keys_sync(&w->ctx, 0);
+	assert_int_equal(keys_state(&w->ctx), KEYS_RUN);
+	w->ctx.watch = NULL;
+}
+
 int
 main(void)
 {
@@ -708,6 +854,9 @@ main(void)
 		T(test_help_opens_scrolls_and_closes),
 		T(test_events_scroll_back_in_time_with_up),
 		T(test_key_bar_shows_what_each_key_does_now),
+		T(test_a_confirm_key_within_300ms_of_a_new_question_is_ignored),
+		T(test_checklist_signoff_within_300ms_of_the_next_item_is_ignored),
+		T(test_watch_signoff_shows_the_phase_and_wants_its_name_typed),
 		cmocka_unit_test(test_no_entry_of_the_table_is_shadowed),
 		cmocka_unit_test(test_lock_rows_put_the_queue_first_and_flag_our_blocker),
 #undef T

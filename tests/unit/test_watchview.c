@@ -110,7 +110,7 @@ static void
 test_checklist_items_follow_their_events(void **state)
 {
 	struct plan			*p = load_plan();
-	struct watchview		*wv = watchview_new(p);
+	struct watchview		*wv = watchview_new(p, NULL);
 	struct journal_run		*r = make_run();
 	const struct engine_snapshot	*s;
 
@@ -140,7 +140,7 @@ static void
 test_running_step_shows_its_sql_and_elapsed_time(void **state)
 {
 	struct plan			*p = load_plan();
-	struct watchview		*wv = watchview_new(p);
+	struct watchview		*wv = watchview_new(p, NULL);
 	struct journal_run		*r = make_run();
 	const struct engine_snapshot	*s;
 
@@ -185,7 +185,7 @@ static void
 test_backfill_rate_comes_from_successive_reads(void **state)
 {
 	struct plan			*p = load_plan();
-	struct watchview		*wv = watchview_new(p);
+	struct watchview		*wv = watchview_new(p, NULL);
 	struct journal_run		*r = make_run();
 	const struct engine_snapshot	*s;
 
@@ -228,7 +228,7 @@ static void
 test_second_signoff_wait_and_its_end(void **state)
 {
 	struct plan		*p = load_plan();
-	struct watchview	*wv = watchview_new(p);
+	struct watchview	*wv = watchview_new(p, NULL);
 	struct journal_run	*r = make_run();
 	size_t			 i;
 
@@ -265,31 +265,99 @@ test_second_signoff_wait_and_its_end(void **state)
 	plan_free(p);
 }
 
+/* The run's lock freed mid-run: a server restart frees it until the
+ * driver's reconnect succeeds, so the driver is "reconnecting" for
+ * WATCHVIEW_DRIVER_GONE_MS of the watcher's clock, and only then gone. */
 static void
-test_driver_that_lets_go_mid_run_is_gone(void **state)
+test_driver_that_lets_go_mid_run_is_reconnecting_then_gone(void **state)
 {
 	struct plan		*p = load_plan();
-	struct watchview	*wv = watchview_new(p);
+	struct watchview	*wv = watchview_new(p, "dbname=shop");
 	struct journal_run	*r = make_run();
+	const struct watchview_driver *d = watchview_driver(wv);
 
 	(void)state;
+	unsetenv("BELLOWS_DRIVER_GONE_MS");
+	assert_int_equal(watchview_gone_ms(), 60000);
+	r->plan_file = xstrdup("plans/pair.conf");
 	feed(wv, NULL, NULL, "checklist-complete", NULL);
 	set_row(r, 0, JOURNAL_RUNNING);
 	feed(wv, "contract", "drop", "awaiting-second-signoff", "x");
 	r->driver_connected = 0;
 	r->lock_pid = 0;
-	watchview_update(wv, r, 0, -1);
-	assert_true(watchview_driver(wv)->gone);
-	assert_int_equal(watchview_driver(wv)->backend_pid, 0);
+	watchview_update(wv, r, 1000, -1);
+	assert_false(d->gone);
+	assert_true(d->reconnecting);
+	assert_int_equal(d->backend_pid, 0);
+	assert_int_equal(watchview_snapshot(wv)->state, ENGINE_RECONNECTING);
+	assert_non_null(strstr(watchview_snapshot(wv)->reason, "reconnecting"));
+	assert_null(strstr(watchview_snapshot(wv)->reason, "bellows run"));
+	/* Nobody to co-sign for while the driver is away. */
+	assert_null(watchview_waiting_phase(wv));
+
+	watchview_update(wv, r, 60999, -1);
+	assert_true(d->reconnecting);
+	assert_int_equal(d->free_ms, 59999);
+	watchview_update(wv, r, 61000, -1);
+	assert_true(d->gone);
+	assert_false(d->reconnecting);
 	assert_false(watchview_finished(wv));
 	assert_int_equal(watchview_snapshot(wv)->state, ENGINE_INTERRUPTED);
 	assert_non_null(strstr(watchview_snapshot(wv)->reason, "went away"));
-	/* Nobody to co-sign for. */
-	assert_null(watchview_waiting_phase(wv));
+	assert_string_equal(d->takeover,
+	    "bellows run -d 'dbname=shop' plans/pair.conf");
+
+	/* The driver back (or another one): the window starts over. */
+	r->driver_connected = 1;
+	r->lock_pid = 4343;
+	watchview_update(wv, r, 62000, -1);
+	assert_false(d->gone);
+	assert_false(d->reconnecting);
+	r->driver_connected = 0;
+	watchview_update(wv, r, 63000, -1);
+	assert_true(d->reconnecting);
+
+	/* A driver that stopped the run journals "interrupted" first: it
+	 * let go on purpose and is gone at once. */
+	free(r->state);
+	r->state = xstrdup("interrupted");
+	watchview_update(wv, r, 63100, -1);
+	assert_true(d->gone);
 
 	journal_run_free(r);
 	watchview_free(wv);
 	plan_free(p);
+}
+
+static void
+test_driver_gone_window_comes_from_the_environment(void **state)
+{
+	struct journal_run	*r = make_run();
+	int64_t			 since = -1;
+
+	(void)state;
+	setenv("BELLOWS_DRIVER_GONE_MS", "2500", 1);
+	assert_int_equal(watchview_gone_ms(), 2500);
+	setenv("BELLOWS_DRIVER_GONE_MS", "soon", 1);
+	assert_int_equal(watchview_gone_ms(), WATCHVIEW_DRIVER_GONE_MS);
+	unsetenv("BELLOWS_DRIVER_GONE_MS");
+
+	assert_int_equal(watchview_presence(r, 10, 2500, &since),
+	    WATCHVIEW_DRIVING);
+	r->driver_connected = 0;
+	assert_int_equal(watchview_presence(r, 100, 2500, &since),
+	    WATCHVIEW_RECONNECTING);
+	assert_int_equal(since, 100);
+	assert_int_equal(watchview_presence(r, 2599, 2500, &since),
+	    WATCHVIEW_RECONNECTING);
+	assert_int_equal(watchview_presence(r, 2600, 2500, &since),
+	    WATCHVIEW_GONE);
+	free(r->state);
+	r->state = xstrdup("done");
+	assert_int_equal(watchview_presence(r, 2700, 2500, &since),
+	    WATCHVIEW_FINISHED);
+	assert_int_equal(since, -1);
+	journal_run_free(r);
 }
 
 int
@@ -300,7 +368,8 @@ main(void)
 		cmocka_unit_test(test_running_step_shows_its_sql_and_elapsed_time),
 		cmocka_unit_test(test_backfill_rate_comes_from_successive_reads),
 		cmocka_unit_test(test_second_signoff_wait_and_its_end),
-		cmocka_unit_test(test_driver_that_lets_go_mid_run_is_gone),
+		cmocka_unit_test(test_driver_that_lets_go_mid_run_is_reconnecting_then_gone),
+		cmocka_unit_test(test_driver_gone_window_comes_from_the_environment),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
