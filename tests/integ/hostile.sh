@@ -74,7 +74,7 @@ refused() {
 	check "$2: nothing changed in the database" untouched
 }
 
-echo "1..54"
+echo "1..58"
 
 # --- 1: a where ending in a comment --------------------------------------
 plan "$work/where.conf" where-comment \
@@ -136,7 +136,18 @@ check "the backfill itself ran (the throttle check was only off)" \
 run rollback --no-tui --yes "$work/sneaky.conf"
 check "the sneaky plan rolls back" [ "$rc" = 0 ]
 
-# --- 8: a valid plan still runs end to end -----------------------------------
+# --- 8: a batch statement the server cannot plan stops before any batch ---
+plan "$work/noplan.conf" noplan 'set = "status = no_such_column";' "$good_verify"
+run run --no-tui --yes "$work/noplan.conf"
+check "a batch statement that does not plan stops the run (exit 1)" [ "$rc" = 1 ]
+check "it is refused before the first batch, with the server's reason" \
+	grep -q "refused before the first batch: .*no_such_column" "$work/out"
+check "no batch ran" eval '[ "$(q "SELECT count(*) FROM orders WHERE status IS NOT NULL")" = 0 ] &&
+	! grep -q "batch 1:" "$work/out"'
+run rollback --no-tui --yes "$work/noplan.conf"
+check "the noplan plan rolls back" [ "$rc" = 0 ]
+
+# --- 9: a valid plan still runs end to end -----------------------------------
 plan "$work/good.conf" good "$good_bf" "$good_verify" \
 	'SELECT EXISTS (SELECT FROM log)'
 run lint "$work/good.conf"
