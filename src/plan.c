@@ -300,6 +300,51 @@ plan_dirname(const char *path)
 	return (xstrndup(path, (size_t)(slash - path)));
 }
 
+static struct plan_src *plan_src_get(struct plan_ctx *, const char *);
+static int	plan_cfg_text(struct plan_ctx *, const char *, const char *,
+		    int);
+
+/* libconfig's own limit on nested @include directives. */
+#define PLAN_INCLUDE_DEPTH	10
+
+/*
+ * At T[*I], an '@' outside strings and comments: when it is an @include
+ * "FILE" directive, check FILE's bytes too (named as plan_file names it:
+ * relative to DIR) and leave *I on its closing quote.  -1 when FILE is not
+ * text.
+ */
+static int
+plan_cfg_include(struct plan_ctx *ctx, const char *t, size_t len, size_t *i,
+    const char *dir, int depth)
+{
+	const char	*name;
+	char		*file, *path;
+	size_t		 j = *i + 8;
+	int		 rc;
+
+	if (len - *i < 8 || memcmp(t + *i, "@include", 8) != 0)
+		return (0);
+	while (j < len && (t[j] == ' ' || t[j] == '\t'))
+		j++;
+	if (j >= len || t[j] != '"')
+		return (0);
+	name = t + ++j;
+	while (j < len && t[j] != '"' && t[j] != '\n')
+		j++;
+	if (j >= len || t[j] != '"')
+		return (0);
+	file = xstrndup(name, (size_t)(t + j - name));
+	if (*file == '/' || strcmp(dir, ".") == 0)
+		path = xstrdup(file);
+	else
+		path = xasprintf("%s/%s", dir, file);
+	rc = plan_cfg_text(ctx, path, dir, depth + 1);
+	free(path);
+	free(file);
+	*i = j;
+	return (rc);
+}
+
 /*
  * The bytes of PATH must be text before libconfig reads them: libconfig
  * stops a string at a NUL byte (raw, or written \x00) and takes any bytes
@@ -307,16 +352,17 @@ plan_dirname(const char *path)
  * server refuses, silently.  An error naming file and line; 0 when fine
  * (or when the file cannot be read: libconfig says why).
  */
-static struct plan_src *plan_src_get(struct plan_ctx *, const char *);
-
 static int
-plan_cfg_text(struct plan_ctx *ctx, const char *path)
+plan_cfg_text(struct plan_ctx *ctx, const char *path, const char *dir,
+    int depth)
 {
 	const struct plan_src	*src;
 	const char		*t;
 	size_t			 i, len, bad;
 	int			 line = 1, instr = 0;
 
+	if (depth > PLAN_INCLUDE_DEPTH)
+		return (0);	/* libconfig refuses deeper includes itself */
 	src = plan_src_get(ctx, path);
 	if ((t = src->text) == NULL)
 		return (0);
@@ -330,6 +376,9 @@ plan_cfg_text(struct plan_ctx *ctx, const char *path)
 		if (!instr) {
 			if (t[i] == '"')
 				instr = 1;
+			else if (t[i] == '@' &&
+			    plan_cfg_include(ctx, t, bad, &i, dir, depth) != 0)
+				return (-1);
 			else if (t[i] == '#' || (t[i] == '/' && i + 1 < len &&
 			    t[i + 1] == '/')) {
 				while (i + 1 < bad && t[i + 1] != '\n')
@@ -381,7 +430,7 @@ plan_cfg_read(struct plan_ctx *ctx, config_t *cfg, const char *path,
 
 	config_init(cfg);
 	config_set_include_dir(cfg, dir);
-	if (plan_cfg_text(ctx, path) != 0)
+	if (plan_cfg_text(ctx, path, dir, 0) != 0)
 		return (-1);
 	if (config_read_file(cfg, path))
 		return (0);

@@ -1403,6 +1403,12 @@ test_plan_nul_byte_or_bad_utf8_is_an_error_naming_the_line(void **state)
 	load_fails("name = \"x\";\nphases = ({ name = \"g\";\n"
 	    " gate = \"a\\xffb\"; });\n", "p.conf:3: phases[0].gate: invalid "
 	    "UTF-8 (an escape such as \\xff makes a byte that is not text)");
+	/* Files pulled in by @include are checked the same way. */
+	mkdir("inc", 0755);
+	write_file("inc/bad.conf", "\nphases = ({ name = \"g\";\n"
+	    " gate = \"a\xc3\"; });\n");
+	load_fails("name = \"x\";\n@include \"inc/bad.conf\"\n",
+	    "inc/bad.conf:3: invalid UTF-8 (byte 0xc3)");
 	/* In a comment \x00 is only text; UTF-8 is fine anywhere. */
 	plan_free(load_ok("# \\x00 \"\nname = \"x\";  // caf\xc3\xa9 \\x00\n"
 	    "phases = ({ name = \"g\"; gate = \"go \xe2\x86\x92\"; });\n", NULL));
