@@ -1,12 +1,18 @@
 /* backfill: see backfill.h. */
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <pg_query.h>
+#include <protobuf-c/protobuf-c.h>
+#include <pg_query/pg_query.pb-c.h>
+
 #include "backfill.h"
+#include "sql.h"
 #include "util.h"
 
 #define BACKFILL_WINDOW		1024	/* batch durations kept for percentiles */
@@ -370,8 +376,14 @@ backfill_new(const struct plan_backfill *bf, struct conn *exec,
 	dot = strchr(bf->table, '.');
 	b->relname = xstrdup(dot != NULL ? dot + 1 : bf->table);
 	k = backfill_quote(exec, bf->key);
-	from = bf->from != NULL ? xasprintf(" FROM %s", bf->from) : xstrdup("");
-	where = bf->where != NULL ? xasprintf(" AND (%s)", bf->where) :
+	/* Each fragment of the plan on lines of its own, the WHERE inside
+	 * parentheses, the key bounds first: with the fragments checked
+	 * (backfill_check_fragments: no comment, no ';', exactly the part
+	 * each stands for) nothing in them can end the statement or detach
+	 * the bounds (backfill_bounded proves it on the parse tree). */
+	from = bf->from != NULL ? xasprintf("\nFROM\n%s\n", bf->from) :
+	    xstrdup("\n");
+	where = bf->where != NULL ? xasprintf(" AND (\n%s\n)", bf->where) :
 	    xstrdup("");
 	/* The upper key of the next batch: an index range scan of
 	 * batch_rows keys, never a rescan of what is done. */
@@ -379,9 +391,9 @@ backfill_new(const struct plan_backfill *bf, struct conn *exec,
 	    " FROM %s ORDER BY %s LIMIT $1) s", k, b->table_q, k);
 	b->sql_bound = xasprintf("SELECT max(k)::text FROM (SELECT %s AS k FROM"
 	    " %s WHERE %s > $1 ORDER BY %s LIMIT $2) s", k, b->table_q, k, k);
-	b->sql_update_first = xasprintf("UPDATE %s SET %s%s WHERE %s.%s <= $1%s",
-	    b->table_q, bf->set, from, b->table_q, k, where);
-	b->sql_update = xasprintf("UPDATE %s SET %s%s WHERE %s.%s > $1 AND "
+	b->sql_update_first = xasprintf("UPDATE %s SET\n%s%sWHERE %s.%s <= $1"
+	    "%s", b->table_q, bf->set, from, b->table_q, k, where);
+	b->sql_update = xasprintf("UPDATE %s SET\n%s%sWHERE %s.%s > $1 AND "
 	    "%s.%s <= $2%s", b->table_q, bf->set, from, b->table_q, k,
 	    b->table_q, k, where);
 	/* Keys before / after the cursor, as the planner estimates them from
@@ -453,6 +465,169 @@ backfill_free(struct backfill *b)
 	free(b->cursor);
 	free(b->upper);
 	free(b);
+}
+
+/* ------------------------------------------------------ the fragments */
+
+/* Whether N is "<table>.<key> OP $PARAM" with the key KEY. */
+static int
+backfill_is_bound(const PgQuery__Node *n, const char *key, const char *op,
+    int param)
+{
+	const PgQuery__AExpr		*a;
+	const PgQuery__ColumnRef	*cr;
+	const PgQuery__Node		*last;
+
+	if (n == NULL || n->node_case != PG_QUERY__NODE__NODE_A_EXPR)
+		return (0);
+	a = n->a_expr;
+	if (a->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP || a->n_name != 1 ||
+	    a->name[0]->node_case != PG_QUERY__NODE__NODE_STRING ||
+	    strcmp(a->name[0]->string->sval, op) != 0)
+		return (0);
+	if (a->rexpr == NULL ||
+	    a->rexpr->node_case != PG_QUERY__NODE__NODE_PARAM_REF ||
+	    a->rexpr->param_ref->number != param)
+		return (0);
+	if (a->lexpr == NULL ||
+	    a->lexpr->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
+		return (0);
+	cr = a->lexpr->column_ref;
+	if (cr->n_fields < 2)
+		return (0);
+	last = cr->fields[cr->n_fields - 1];
+	return (last->node_case == PG_QUERY__NODE__NODE_STRING &&
+	    strcmp(last->string->sval, key) == 0);
+}
+
+/*
+ * Prove on the parse tree of SQL, a batch's UPDATE, that it is one
+ * statement whose WHERE begins with the key bounds, every other condition
+ * ANDed after them (NBOUNDS 1: key <= $1; 2: key > $1 AND key <= $2):
+ * whatever the fragments hold, no row outside the batch is touched.
+ */
+static int
+backfill_bounded(const char *sql, const char *key, int nbounds,
+    char **cause)
+{
+	struct sql_script		*s;
+	const PgQuery__UpdateStmt	*u;
+	const PgQuery__Node		*w, *const *args;
+	const PgQuery__Node		*one[1];
+	size_t				 nargs;
+	int				 ok = 0;
+
+	s = sql_parse(sql);
+	if (s->nerrors > 0 || s->nstmts != 1 ||
+	    s->stmts[0].node->node_case != PG_QUERY__NODE__NODE_UPDATE_STMT) {
+		*cause = xstrdup("the batch statement does not parse as one "
+		    "UPDATE");
+		sql_free(s);
+		return (-1);
+	}
+	u = s->stmts[0].node->update_stmt;
+	if ((w = u->where_clause) != NULL &&
+	    w->node_case == PG_QUERY__NODE__NODE_BOOL_EXPR &&
+	    w->bool_expr->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR) {
+		args = (const PgQuery__Node *const *)w->bool_expr->args;
+		nargs = w->bool_expr->n_args;
+	} else {
+		one[0] = w;
+		args = one;
+		nargs = w != NULL;
+	}
+	if (nbounds == 1)
+		ok = nargs >= 1 && backfill_is_bound(args[0], key, "<=", 1);
+	else {
+		ok = nargs >= 2 && backfill_is_bound(args[0], key, ">", 1) &&
+		    backfill_is_bound(args[1], key, "<=", 2);
+	}
+	sql_free(s);
+	if (!ok) {
+		*cause = xstrdup("the batch statement's WHERE does not start "
+		    "with the key bounds");
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+backfill_check_bounds(const struct backfill *b, char **cause)
+{
+	if (backfill_bounded(b->sql_update_first, b->bf->key, 1, cause) != 0 ||
+	    backfill_bounded(b->sql_update, b->bf->key, 2, cause) != 0)
+		return (-1);
+	return (0);
+}
+
+int
+backfill_check_fragments(const struct plan_backfill *bf, char **cause)
+{
+	static const struct {
+		const char		*what;
+		enum sql_fragment	 kind;
+		size_t			 off;
+	} parts[] = {
+		{ "set", SQL_FRAGMENT_SET, offsetof(struct plan_backfill, set) },
+		{ "from", SQL_FRAGMENT_FROM,
+		    offsetof(struct plan_backfill, from) },
+		{ "where", SQL_FRAGMENT_WHERE,
+		    offsetof(struct plan_backfill, where) }
+	};
+	struct backfill	*b;
+	const char	*text;
+	char		*m;
+	size_t		 i;
+	int		 off, rc;
+
+	*cause = NULL;
+	if (bf->table == NULL || bf->key == NULL || bf->set == NULL) {
+		*cause = xstrdup("backfill: table, key and set are required");
+		return (-1);
+	}
+	for (i = 0; i < nitems(parts); i++) {
+		text = *(char *const *)((const char *)bf + parts[i].off);
+		if (text == NULL ||
+		    sql_check_fragment(parts[i].kind, text, &m, &off) == 0)
+			continue;
+		*cause = xasprintf("backfill %s (at byte %d): %s",
+		    parts[i].what, off, m);
+		free(m);
+		return (-1);
+	}
+	b = backfill_new(bf, NULL, NULL, NULL);
+	rc = backfill_check_bounds(b, cause);
+	backfill_free(b);
+	return (rc);
+}
+
+int
+backfill_explain(struct backfill *b, struct conn *c, struct conn_error *err)
+{
+	const char	*params[1] = { "1" };
+	char		*first = NULL, *sql, *cause = NULL;
+	PGresult	*res;
+
+	if (backfill_check_bounds(b, &cause) != 0) {
+		err->message = cause;
+		return (-1);
+	}
+	/* Bounded by the first key (NULL on an empty table: still parsed,
+	 * analysed and planned). */
+	if ((res = conn_exec(c, b->sql_bound_first, 1, params, err)) == NULL)
+		return (-1);
+	if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+		first = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	params[0] = first;
+	sql = xasprintf("EXPLAIN %s", b->sql_update_first);
+	res = conn_exec(c, sql, 1, params, err);
+	free(sql);
+	free(first);
+	if (res == NULL)
+		return (-1);
+	PQclear(res);
+	return (0);
 }
 
 /* ------------------------------------------------------- the estimates */
@@ -715,6 +890,9 @@ backfill_reason(struct backfill *b, const char *fmt, ...)
 	b->check_has_reason = 1;
 }
 
+/* throttle_sql's statement_timeout: it runs between every two batches. */
+#define BACKFILL_THROTTLE_TIMEOUT_MS	2000
+
 /* The checks on MON; sets check_hold and check_reason.  A check that
  * cannot run does not hold; it is named when nothing else is. */
 static void
@@ -731,8 +909,8 @@ backfill_check(struct backfill *b, struct conn *mon)
 	b->check_has_reason = 0;
 	off[0] = '\0';
 	if (bf->throttle_sql != NULL) {
-		if ((res = conn_exec(mon, bf->throttle_sql, 0, NULL,
-		    &err)) == NULL) {
+		if ((res = conn_exec_read_only(mon, bf->throttle_sql,
+		    BACKFILL_THROTTLE_TIMEOUT_MS, &err)) == NULL) {
 			snprintf(off, sizeof off, "throttle_sql check off: %s",
 			    err.message != NULL ? err.message : "failed");
 			conn_error_clear(&err);

@@ -118,6 +118,24 @@ void		 backfill_free(struct backfill *);
  * instead of the default guard of 20 x target_batch_ms. */
 void		 backfill_set_statement_timeout(struct backfill *, long ms);
 
+/*
+ * Whether BF's set, from and where can be pasted into the batch UPDATE
+ * without escaping it: each fragment checked by sql_check_fragment (one
+ * SET list / FROM list / condition, no comment, ';' or $n), then the
+ * composed batch statements parsed to prove that their WHERE starts with
+ * the key bounds.  No server needed; for plan validation and fuzzers.  0,
+ * or -1 with *cause "backfill PART (at byte N): why" (caller frees).
+ */
+int		 backfill_check_fragments(const struct plan_backfill *,
+		    char **cause);
+/* Before the first batch (and at bellows check): the bounds proven on
+ * the statement's tree as above, then EXPLAIN (no ANALYZE: nothing runs)
+ * of the first batch on C, so that a statement the server cannot plan
+ * stops the phase before any row changes.  0, or -1 with *ERR (the
+ * server's SQLSTATE kept). */
+int		 backfill_explain(struct backfill *, struct conn *,
+		    struct conn_error *err);
+
 /* Planner estimate of the table's rows (pg_class.reltuples), and the
  * EXPLAIN that decides whether batches may force index nested loops (see
  * above; its failure only leaves the planner's choice).  0 or -1. */

@@ -441,9 +441,41 @@ conn_exec(struct conn *c, const char *sql, int nparams,
 	if (nparams == 0)
 		res = PQexec(c->pg, sql);
 	else
-		res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL,
-		    NULL, 0);
+		res = PQexecParams(c->pg, sql, nparams < 0 ? 0 : nparams, NULL,
+		    params, NULL, NULL, 0);
 	return (conn_check(c, res, err));
+}
+
+PGresult *
+conn_exec_read_only(struct conn *c, const char *sql, long timeout_ms,
+    struct conn_error *err)
+{
+	struct conn_error	 ignore = { 0 };
+	const char		*params[1];
+	char			 t[32];
+	PGresult		*res;
+
+	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+		conn_set_error(err, "", "cannot run a read-only query: the "
+		    "connection is inside a transaction");
+		return (NULL);
+	}
+	snprintf(t, sizeof t, "%ld", timeout_ms);
+	params[0] = t;
+	if (conn_command(c, "BEGIN TRANSACTION READ ONLY", 0, NULL, err) != 0)
+		return (NULL);
+	if (conn_command(c, "SELECT pg_catalog.set_config('statement_timeout',"
+	    " $1, true)", 1, params, err) == 0)
+		res = conn_exec(c, sql, CONN_ONE_STATEMENT, NULL, err);
+	else
+		res = NULL;
+	if (conn_command(c, "ROLLBACK", 0, NULL, res != NULL ? err :
+	    &ignore) != 0) {
+		PQclear(res);
+		res = NULL;
+	}
+	conn_error_clear(&ignore);
+	return (res);
 }
 
 int
@@ -471,8 +503,8 @@ conn_send(struct conn *c, const char *sql, int nparams,
 	if (nparams == 0)
 		ok = PQsendQuery(c->pg, sql);
 	else
-		ok = PQsendQueryParams(c->pg, sql, nparams, NULL, params, NULL,
-		    NULL, 0);
+		ok = PQsendQueryParams(c->pg, sql, nparams < 0 ? 0 : nparams,
+		    NULL, params, NULL, NULL, 0);
 	if (!ok) {
 		conn_set_error(err, PQstatus(c->pg) == CONNECTION_OK ? "" :
 		    CONN_CONNECTION_LOST, PQerrorMessage(c->pg));

@@ -81,13 +81,24 @@ int		 conn_alive(struct conn *);
  */
 PGresult	*conn_check(struct conn *, PGresult *res, struct conn_error *err);
 
+/* As NPARAMS: no parameters, but sent by the extended protocol, which
+ * refuses a second statement in SQL (for queries written by the plan's
+ * author that must run alone, such as verify and throttle_sql). */
+#define CONN_ONE_STATEMENT	(-1)
+
 /* Blocking execution of short statements.  PARAMS are text; NPARAMS may be
- * 0.  The result is owned by the caller (PQclear).  When an asynchronous
+ * 0 or CONN_ONE_STATEMENT.  The result is owned by the caller (PQclear).  When an asynchronous
  * command is in flight, it is first run to its end (blocking) and its
  * outcome kept for the next conn_poll, so a periodic asynchronous query
  * and short synchronous ones can share one connection. */
 PGresult	*conn_exec(struct conn *, const char *sql, int nparams,
 		    const char *const *params, struct conn_error *err);
+/* A query written by the plan's author that must only read, blocking:
+ * alone (CONN_ONE_STATEMENT), in a READ ONLY transaction rolled back at
+ * once, under statement_timeout TIMEOUT_MS.  The connection must be idle
+ * (not in a transaction).  As conn_exec otherwise. */
+PGresult	*conn_exec_read_only(struct conn *, const char *sql,
+		    long timeout_ms, struct conn_error *err);
 /* As conn_exec for statements with no result rows; 0 or -1. */
 int		 conn_command(struct conn *, const char *sql, int nparams,
 		    const char *const *params, struct conn_error *err);

@@ -1113,18 +1113,35 @@ engine_verify_failed(struct engine *e, struct conn_error *err)
 	free(m);
 }
 
+/* A verify query's statement_timeout when the plan sets none. */
+#define ENGINE_VERIFY_TIMEOUT_MS	(10 * 60 * 1000)
+
 static void
 engine_run_verify(struct engine *e)
 {
 	const struct plan_verify	*v;
+	char				*set;
 
 	v = &e->plan->phases[e->phase].verify[e->step];
 	if (e->step == 0) {
 		engine_phase_row(e, JOURNAL_RUNNING);
 		e->snap.step_state[e->phase][0] = ENGINE_STEP_RUNNING;
 	}
+	/*
+	 * Read only, whatever the query holds: alone (the extended protocol
+	 * refuses a second statement), in a READ ONLY transaction, under the
+	 * plan's statement_timeout or ENGINE_VERIFY_TIMEOUT_MS.  (The plan
+	 * loader already refused a verify that is not one plain query.)
+	 */
 	engine_job_reset(e);
-	engine_job_add(e, v->sql, 1);
+	engine_job_add(e, "BEGIN", 0);
+	set = xasprintf("SET TRANSACTION READ ONLY; SET LOCAL "
+	    "statement_timeout = %ld", e->plan->statement_timeout_ms > 0 ?
+	    e->plan->statement_timeout_ms : ENGINE_VERIFY_TIMEOUT_MS);
+	engine_job_add(e, set, 0);
+	free(set);
+	engine_job_add(e, v->sql, 1)->nparams = CONN_ONE_STATEMENT;
+	engine_job_add(e, "COMMIT", 0);
 	e->job.done = engine_verify_done;
 	e->job.fail = engine_verify_failed;
 	engine_job_start(e);
@@ -1380,6 +1397,7 @@ engine_run_backfill(struct engine *e)
 {
 	const struct plan_backfill	*bf = &e->plan->phases[e->phase].backfill;
 	struct journal_step		*js;
+	struct conn_error		 err = { 0 };
 	char				*cause = NULL;
 
 	backfill_free(e->bf);
@@ -1389,6 +1407,18 @@ engine_run_backfill(struct engine *e)
 	    &cause) != 0) {
 		engine_event(e, "estimate", "no row estimate: %s", cause);
 		free(cause);
+	}
+	/* The batch statement keeps its key bounds and plans, before any
+	 * batch changes a row. */
+	if (backfill_explain(e->bf, e->exec, &err) != 0) {
+		cause = conn_error_format(&err);
+		conn_error_clear(&err);
+		e->snap.step_state[e->phase][0] = ENGINE_STEP_FAILED;
+		engine_phase_row(e, JOURNAL_FAILED);
+		engine_stop(e, "backfill statement refused before the first "
+		    "batch: %s", cause);
+		free(cause);
+		return;
 	}
 	js = journal_run_step(e->run, (int)e->phase, -1);
 	if (js != NULL && strcmp(js->state, JOURNAL_ROLLED_BACK) != 0 &&

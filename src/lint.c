@@ -20,6 +20,7 @@
 #include <protobuf-c/protobuf-c.h>
 #include <pg_query/pg_query.pb-c.h>
 
+#include "backfill.h"
 #include "lint.h"
 #include "plan.h"
 #include "sql.h"
@@ -75,6 +76,8 @@ struct lint_ctx {
 	/* The script being linted and how to map its offsets. */
 	const struct sql_script		*script;
 	const struct plan_pos		*pos;	/* NULL: a .sql file */
+	int				 pos_off; /* last offset mapped through */
+	int				 pos_line, pos_col; /* POS: -1 none */
 	struct lint_supp		*supps;
 	size_t				 nsupps;
 
@@ -399,7 +402,17 @@ static const char *
 lint_locate(struct lint_ctx *ctx, int off, int *line, int *col)
 {
 	if (ctx->pos != NULL) {
-		plan_pos_at(ctx->pos, ctx->script->text, off, line, col);
+		/* Findings come in text order: go on from the last one. */
+		if (ctx->pos_off >= 0 && ctx->pos_off <= off) {
+			*line = ctx->pos_line;
+			*col = ctx->pos_col;
+			plan_pos_next(ctx->pos, ctx->script->text, ctx->pos_off,
+			    off, line, col);
+		} else
+			plan_pos_at(ctx->pos, ctx->script->text, off, line, col);
+		ctx->pos_off = off;
+		ctx->pos_line = *line;
+		ctx->pos_col = *col;
 		return (ctx->pos->file != NULL ? ctx->pos->file : ctx->file);
 	}
 	sql_linecol(ctx->script, off, line, col);
@@ -653,34 +666,13 @@ lint_is_volatile_name(const char *name)
 	return (0);
 }
 
-struct lint_search_arg {
-	const char	*(*visit)(const ProtobufCMessage *);
-	const char	*found;
-};
-
-static enum sql_walk
-lint_search_visit(const ProtobufCMessage *m, void *arg)
-{
-	struct lint_search_arg	*a = arg;
-
-	a->found = a->visit(m);
-	return (a->found != NULL ? SQL_WALK_STOP : SQL_WALK_DESCEND);
-}
-
-/*
- * Depth-first search of a parse tree (sql_walk): casts, operators, CASE
- * and nested calls are all covered whatever the node kinds.  VISIT returns
- * a string to stop with it, NULL to go on below; the first answer wins.
- * NULL when none.
- */
+/* Depth-first search of a parse tree (sql_search): casts, operators, CASE
+ * and nested calls are all covered whatever the node kinds. */
 static const char *
 lint_search(const ProtobufCMessage *m,
     const char *(*visit)(const ProtobufCMessage *))
 {
-	struct lint_search_arg	a = { visit, NULL };
-
-	sql_walk(m, lint_search_visit, &a);
-	return (a.found);
+	return (sql_search(m, 64, NULL, visit));
 }
 
 /* A call of a known volatile function: its name. */
@@ -2356,8 +2348,9 @@ lint_sql_file(struct lint_report *r, const char *path,
 
 	if ((text = util_read_file(path, &len, cause)) == NULL)
 		return (-1);
-	if (memchr(text, '\0', len) != NULL) {
-		*cause = xasprintf("%s: not a text file (NUL byte)", path);
+	/* The parser would stop at a NUL byte; bytes that are not UTF-8
+	 * would be refused by the server only when the migration runs. */
+	if (util_check_text(path, text, len, cause) != 0) {
 		free(text);
 		return (-1);
 	}
@@ -2381,6 +2374,7 @@ lint_plan_sql(struct lint_ctx *ctx, const char *text,
 	ctx->record = record;
 	ctx->in_rollback = rollback;
 	ctx->pos = pos;
+	ctx->pos_off = -1;
 	s = sql_parse(text);
 	lint_script(ctx, s);
 	ctx->script = NULL;
@@ -2399,17 +2393,20 @@ lint_plan_sql(struct lint_ctx *ctx, const char *text,
  * statement text around it and where it is in the plan.
  */
 struct lint_fragment {
-	const char		*what, *prefix, *text;
-	const struct plan_pos	*pos;	/* NULL: the backfill's line */
+	const char		*what;
+	enum sql_fragment	 kind;
+	const char		*text;
+	const struct plan_pos	*pos;
 };
 
 static void
 lint_fragments(const struct plan_backfill *bf, struct lint_fragment f[3])
 {
-	f[0] = (struct lint_fragment){ "set", "UPDATE bellows_backfill SET ",
-	    bf->set, &bf->set_pos };
-	f[1] = (struct lint_fragment){ "from", "SELECT FROM ", bf->from, NULL };
-	f[2] = (struct lint_fragment){ "where", "SELECT WHERE ", bf->where,
+	f[0] = (struct lint_fragment){ "set", SQL_FRAGMENT_SET, bf->set,
+	    &bf->set_pos };
+	f[1] = (struct lint_fragment){ "from", SQL_FRAGMENT_FROM, bf->from,
+	    &bf->from_pos };
+	f[2] = (struct lint_fragment){ "where", SQL_FRAGMENT_WHERE, bf->where,
 	    &bf->where_pos };
 }
 
@@ -2423,8 +2420,8 @@ lint_fragment_check(const struct plan *p, const struct plan_backfill *bf,
 	char	*note, *m;
 	int	 off;
 
-	if (f->text == NULL || sql_check_fragment(f->prefix, f->text, "",
-	    cause, &off) == 0)
+	if (f->text == NULL || sql_check_fragment(f->kind, f->text, cause,
+	    &off) == 0)
 		return (0);
 	if ((note = sql_reserved_note(f->text, off)) != NULL) {
 		m = xasprintf("%s (%s)", *cause, note);
@@ -2463,6 +2460,13 @@ lint_backfill_syntax(const struct plan *p, const struct plan_backfill *bf,
 		free(m);
 		return (-1);
 	}
+	/* The fragments are sound: prove the composed batch keeps its key
+	 * bounds (never expected to fail once they are). */
+	if (backfill_check_fragments(bf, &m) != 0) {
+		*cause = xasprintf("%s:%d: %s", p->file, bf->line, m);
+		free(m);
+		return (-1);
+	}
 	return (0);
 }
 
@@ -2474,18 +2478,27 @@ lint_plan_backfill(struct lint_ctx *ctx, const struct plan *p,
 	struct plan_pos		 pos;
 	const char		*file;
 	char			*m;
-	int			 i, line, col;
+	int			 i, line, col, bad;
 
 	lint_fragments(bf, f);
-	for (i = 0; i < 3; i++)
+	for (i = 0, bad = 0; i < 3; i++)
 		if (lint_fragment_check(p, bf, &f[i], &file, &line, &col,
 		    &m) != 0) {
 			lint_report_add(ctx->r, file, line, col, LINT_ERROR,
 			    "syntax", xasprintf("backfill %s: %s", f[i].what,
 			    m), NULL, NULL);
 			free(m);
+			bad++;
 		}
-	if (bf->throttle_sql != NULL) {
+	if (bad == 0 && bf->set != NULL &&
+	    backfill_check_fragments(bf, &m) != 0) {
+		lint_report_add(ctx->r, p->file, bf->line, 1, LINT_ERROR,
+		    "syntax", m, NULL, NULL);
+	}
+	if (bf->throttle_sql != NULL && bf->throttle_pos.line > 0)
+		lint_plan_sql(ctx, bf->throttle_sql, &bf->throttle_pos, 0, 0,
+		    NULL);
+	else if (bf->throttle_sql != NULL) {
 		memset(&pos, 0, sizeof pos);
 		pos.file = p->file;
 		pos.line = bf->line;

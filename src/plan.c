@@ -16,6 +16,7 @@
 #include <libconfig.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "plan.h"
+#include "sql.h"
 #include "util.h"
 
 #ifndef PKGDATADIR
@@ -105,6 +107,12 @@ struct plan_src {
 	char	*path;
 	char	*text;		/* NULL when it could not be read */
 	size_t	 len;
+	/* plan_locate's scan resumes here: the first token boundary it
+	 * met on line scan_line (0: from the start), offset scan_i, that
+	 * line beginning at scan_bol.  Values are looked up in file order,
+	 * so the file is scanned about once, not once per value. */
+	int	 scan_line;
+	size_t	 scan_i, scan_bol;
 };
 
 struct plan_ctx {
@@ -292,6 +300,121 @@ plan_dirname(const char *path)
 	return (xstrndup(path, (size_t)(slash - path)));
 }
 
+static struct plan_src *plan_src_get(struct plan_ctx *, const char *);
+static int	plan_cfg_text(struct plan_ctx *, const char *, const char *,
+		    int);
+
+/* libconfig's own limit on nested @include directives. */
+#define PLAN_INCLUDE_DEPTH	10
+
+/*
+ * At T[*I], an '@' outside strings and comments: when it is an @include
+ * "FILE" directive, check FILE's bytes too (named as plan_file names it:
+ * relative to DIR) and leave *I on its closing quote.  -1 when FILE is not
+ * text.
+ */
+static int
+plan_cfg_include(struct plan_ctx *ctx, const char *t, size_t len, size_t *i,
+    const char *dir, int depth)
+{
+	const char	*name;
+	char		*file, *path;
+	size_t		 j = *i + 8;
+	int		 rc;
+
+	if (len - *i < 8 || memcmp(t + *i, "@include", 8) != 0)
+		return (0);
+	while (j < len && (t[j] == ' ' || t[j] == '\t'))
+		j++;
+	if (j >= len || t[j] != '"')
+		return (0);
+	name = t + ++j;
+	while (j < len && t[j] != '"' && t[j] != '\n')
+		j++;
+	if (j >= len || t[j] != '"')
+		return (0);
+	file = xstrndup(name, (size_t)(t + j - name));
+	if (*file == '/' || strcmp(dir, ".") == 0)
+		path = xstrdup(file);
+	else
+		path = xasprintf("%s/%s", dir, file);
+	rc = plan_cfg_text(ctx, path, dir, depth + 1);
+	free(path);
+	free(file);
+	*i = j;
+	return (rc);
+}
+
+/*
+ * The bytes of PATH must be text before libconfig reads them: libconfig
+ * stops a string at a NUL byte (raw, or written \x00) and takes any bytes
+ * as they come, so a plan's SQL could be cut short or carry bytes the
+ * server refuses, silently.  An error naming file and line; 0 when fine
+ * (or when the file cannot be read: libconfig says why).
+ */
+static int
+plan_cfg_text(struct plan_ctx *ctx, const char *path, const char *dir,
+    int depth)
+{
+	const struct plan_src	*src;
+	const char		*t;
+	size_t			 i, len, bad;
+	int			 line = 1, instr = 0;
+
+	if (depth > PLAN_INCLUDE_DEPTH)
+		return (0);	/* libconfig refuses deeper includes itself */
+	src = plan_src_get(ctx, path);
+	if ((t = src->text) == NULL)
+		return (0);
+	len = src->len;
+	bad = util_text_invalid(t, len);
+	for (i = 0; i < bad; i++) {
+		if (t[i] == '\n') {
+			line++;
+			continue;
+		}
+		if (!instr) {
+			if (t[i] == '"')
+				instr = 1;
+			else if (t[i] == '@' &&
+			    plan_cfg_include(ctx, t, bad, &i, dir, depth) != 0)
+				return (-1);
+			else if (t[i] == '#' || (t[i] == '/' && i + 1 < len &&
+			    t[i + 1] == '/')) {
+				while (i + 1 < bad && t[i + 1] != '\n')
+					i++;
+			} else if (t[i] == '/' && i + 1 < len && t[i + 1] == '*') {
+				for (i += 2; i + 1 < bad && !(t[i] == '*' &&
+				    t[i + 1] == '/'); i++) {
+					if (t[i] == '\n')
+						line++;
+				}
+				i++;
+			}
+		} else if (t[i] == '"')
+			instr = 0;
+		else if (t[i] == '\\' && i + 1 < bad) {
+			if (t[i + 1] == 'x' && i + 3 < bad && t[i + 2] == '0' &&
+			    t[i + 3] == '0') {
+				plan_error_at(ctx, path, line, "NUL byte (\\x00)"
+				    " in a string");
+				return (-1);
+			}
+			if (t[++i] == '\n')
+				line++;
+		}
+	}
+	if (bad == len)
+		return (0);
+	if (t[bad] == '\0')
+		plan_error_at(ctx, path, line, "NUL byte (not text)");
+	else {
+		plan_error_at(ctx, path, line, "invalid UTF-8 (byte 0x%02x)",
+		    (unsigned char)t[bad]);
+	}
+	return (-1);
+}
+
 /*
  * Parse PATH with libconfig.  Relative @include directives resolve against
  * the file's own directory (libconfig would use the working directory),
@@ -307,6 +430,8 @@ plan_cfg_read(struct plan_ctx *ctx, config_t *cfg, const char *path,
 
 	config_init(cfg);
 	config_set_include_dir(cfg, dir);
+	if (plan_cfg_text(ctx, path, dir, 0) != 0)
+		return (-1);
 	if (config_read_file(cfg, path))
 		return (0);
 
@@ -326,7 +451,7 @@ plan_cfg_read(struct plan_ctx *ctx, config_t *cfg, const char *path,
 	return (-1);
 }
 
-static const struct plan_src *
+static struct plan_src *
 plan_src_get(struct plan_ctx *ctx, const char *path)
 {
 	struct plan_src	*src;
@@ -339,6 +464,7 @@ plan_src_get(struct plan_ctx *ctx, const char *path)
 	}
 	ctx->srcs = xreallocarray(ctx->srcs, ctx->nsrcs + 1, sizeof *ctx->srcs);
 	src = &ctx->srcs[ctx->nsrcs++];
+	memset(src, 0, sizeof *src);
 	src->path = xstrdup(path);
 	if ((src->text = util_read_file(path, &src->len, &cause)) == NULL) {
 		free(cause);
@@ -571,14 +697,17 @@ plan_decode(const char *t, size_t len, size_t i, int line, size_t bol,
 					voff++;
 					continue;
 				}
-				if (want[voff] != c)
+				if (want[voff] == '\0' || want[voff] != c)
 					goto fail;
 				voff++;
 				plan_anchor_add(&a, &na, (int)voff, line,
 				    (int)(i - bol) + 1);
 				continue;
 			}
-			if (want[voff] != c)
+			/* WANT ends at its NUL: a NUL byte in the source
+			 * (refused before, but this must not read past
+			 * WANT) matches nothing. */
+			if (want[voff] == '\0' || want[voff] != c)
 				goto fail;
 			voff++;
 			if (c == '\n') {
@@ -614,7 +743,7 @@ static void
 plan_locate(struct plan_ctx *ctx, const config_setting_t *s,
     struct plan_pos *pos)
 {
-	const struct plan_src	*src;
+	struct plan_src		*src;
 	const char		*t, *name, *want;
 	size_t			 len, i, j, bol, nlen;
 	int			 line, target;
@@ -636,7 +765,19 @@ plan_locate(struct plan_ctx *ctx, const config_setting_t *s,
 
 	i = bol = 0;
 	line = 1;
-	while (i < len && line <= target) {
+	if (src->scan_line > 0 && src->scan_line <= target) {
+		i = src->scan_i;
+		line = src->scan_line;
+		bol = src->scan_bol;
+	}
+	for (;;) {
+		if (line > src->scan_line) {
+			src->scan_line = line;
+			src->scan_i = i;
+			src->scan_bol = bol;
+		}
+		if (i >= len || line > target)
+			break;
 		if (isspace((unsigned char)t[i]) || t[i] == '#' ||
 		    (t[i] == '/' && i + 1 < len &&
 		    (t[i + 1] == '/' || t[i + 1] == '*'))) {
@@ -671,24 +812,27 @@ plan_locate(struct plan_ctx *ctx, const config_setting_t *s,
 }
 
 void
-plan_pos_at(const struct plan_pos *pos, const char *text, int off,
-    int *line, int *col)
+plan_pos_next(const struct plan_pos *pos, const char *text, int from,
+    int off, int *line, int *col)
 {
-	int	l, c, i, start;
-	size_t	k, n;
+	size_t	lo = 0, hi = pos->nanchors, mid;
+	int	l = *line, c = *col, i;
 
-	l = pos->line;
-	c = pos->col;
-	start = 0;
-	for (k = 0; k < pos->nanchors; k++) {
-		if (pos->anchors[k].off > off)
-			break;
-		start = pos->anchors[k].off;
-		l = pos->anchors[k].line;
-		c = pos->anchors[k].col;
+	/* The last anchor at or before OFF (binary search), when it is
+	 * past FROM, restarts the mapping. */
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (pos->anchors[mid].off <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	n = strlen(text);
-	for (i = start; i < off && (size_t)i < n; i++) {
+	if (lo > 0 && pos->anchors[lo - 1].off >= from) {
+		from = pos->anchors[lo - 1].off;
+		l = pos->anchors[lo - 1].line;
+		c = pos->anchors[lo - 1].col;
+	}
+	for (i = from; i < off && text[i] != '\0'; i++) {
 		if (text[i] == '\n') {
 			l++;
 			c = 1;
@@ -697,6 +841,41 @@ plan_pos_at(const struct plan_pos *pos, const char *text, int off,
 	}
 	*line = l;
 	*col = c;
+}
+
+void
+plan_pos_at(const struct plan_pos *pos, const char *text, int off,
+    int *line, int *col)
+{
+	*line = pos->line;
+	*col = pos->col;
+	plan_pos_next(pos, text, 0, off, line, col);
+}
+
+static char	*plan_key_path(const char *, const char *);
+static void	 plan_pos_free(struct plan_pos *);
+
+/*
+ * A query of the plan that must only read (verify, throttle_sql, checklist
+ * sql; see sql_check_query), at POS: 0, or -1 with a plan error naming
+ * the line and the key.  Bellows runs these in READ ONLY transactions too,
+ * but a plan that asks for a write is wrong before it reaches a server.
+ */
+static int
+plan_query_only(struct plan_ctx *ctx, const struct plan_pos *pos,
+    const char *path, const char *key, const char *text)
+{
+	char	*cause, *kp;
+	int	 off, line, col;
+
+	if (sql_check_query(text, &cause, &off) == 0)
+		return (0);
+	plan_pos_at(pos, text, off, &line, &col);
+	kp = plan_key_path(path, key);
+	plan_error_at(ctx, pos->file, line, "%s: %s", kp, cause);
+	free(kp);
+	free(cause);
+	return (-1);
 }
 
 /* ---------------------------------------------------------------- values */
@@ -752,6 +931,51 @@ plan_suggest(const char *word, const char *const *cands)
 			return (*cands);
 	}
 	return (NULL);
+}
+
+struct plan_named {
+	const char	*name;
+	size_t		 i;
+};
+
+static int
+plan_named_cmp(const void *a0, const void *b0)
+{
+	const struct plan_named	*a = a0, *b = b0;
+	int			 c = strcmp(a->name, b->name);
+
+	return (c != 0 ? c : (a->i < b->i ? -1 : a->i > b->i));
+}
+
+/*
+ * For each of the N elements of SIZE bytes at BASE, whose name (a char *,
+ * NULL: unnamed) is at byte NAME_OFF, the index of the first with the
+ * same name: itself unless it repeats an earlier one.  By sorting, so a
+ * plan of many steps costs n log n, not n squared.  Caller frees.
+ */
+static size_t *
+plan_first_names(const void *base, size_t n, size_t size, size_t name_off)
+{
+	struct plan_named	*v;
+	const char		*name;
+	size_t			*first, i, k = 0;
+
+	first = xreallocarray(NULL, n > 0 ? n : 1, sizeof *first);
+	v = xreallocarray(NULL, n > 0 ? n : 1, sizeof *v);
+	for (i = 0; i < n; i++) {
+		first[i] = i;
+		name = *(char *const *)((const char *)base + i * size +
+		    name_off);
+		if (name != NULL)
+			v[k++] = (struct plan_named){ name, i };
+	}
+	qsort(v, k, sizeof *v, plan_named_cmp);
+	for (i = 1; i < k; i++) {
+		if (strcmp(v[i].name, v[i - 1].name) == 0)
+			first[v[i].i] = first[v[i - 1].i];
+	}
+	free(v);
+	return (first);
 }
 
 static char *
@@ -816,6 +1040,16 @@ plan_member(struct plan_ctx *ctx, const config_setting_t *group,
 	return (0);
 }
 
+/* A value with bytes that are not UTF-8 (written as \x escapes: the file
+ * itself was checked before libconfig read it). */
+static int
+plan_utf8_bad(const char *v)
+{
+	size_t	n = strlen(v);
+
+	return (util_text_invalid(v, n) != n);
+}
+
 static int
 plan_get_string(struct plan_ctx *ctx, const config_setting_t *group,
     const char *path, const char *key, int flags, const char **out,
@@ -841,6 +1075,9 @@ plan_get_string(struct plan_ctx *ctx, const config_setting_t *group,
 	} else if ((flags & PLAN_NONEMPTY) &&
 	    *config_setting_get_string(s) == '\0')
 		plan_error(ctx, s, kp, "must not be empty");
+	else if (plan_utf8_bad(config_setting_get_string(s)))
+		plan_error(ctx, s, kp, "invalid UTF-8 (an escape such as "
+		    "\\xff makes a byte that is not text)");
 	else {
 		*out = config_setting_get_string(s);
 		r = 1;
@@ -1088,6 +1325,7 @@ plan_checklist_item(struct plan_ctx *ctx, const config_setting_t *g,
 {
 	struct plan_check	 c;
 	config_setting_t	*s_id, *s_auto, *s_max, *s_sql;
+	struct plan_pos		 pos;
 	const char		*id, *text, *kind, *sql, *hint;
 	const char		*names[nitems(plan_check_autos) + 1];
 	char			*kp;
@@ -1162,6 +1400,13 @@ plan_checklist_item(struct plan_ctx *ctx, const config_setting_t *g,
 		    "\"idle_in_transaction\"");
 		free(kp);
 		bad = 1;
+	}
+	if (c.kind == PLAN_CHECK_SQL && sql != NULL) {
+		memset(&pos, 0, sizeof pos);
+		plan_locate(ctx, s_sql, &pos);
+		if (plan_query_only(ctx, &pos, path, "sql", sql) != 0)
+			bad = 1;
+		plan_pos_free(&pos);
 	}
 	if (bad)
 		return;
@@ -1359,6 +1604,7 @@ plan_steps(struct plan_ctx *ctx, const config_setting_t *s, const char *path,
 {
 	const config_setting_t	*g, *gj;
 	char			*ep, *kp;
+	size_t			*first;
 	int			 i, j, n;
 
 	if ((n = plan_list_of_groups(ctx, s, path, 0)) < 0)
@@ -1375,22 +1621,26 @@ plan_steps(struct plan_ctx *ctx, const config_setting_t *s, const char *path,
 		ep = xasprintf("%s[%d]", path, i);
 		if (plan_is_group(ctx, g, ep))
 			plan_step(ctx, g, ep, &ph->steps[i], i);
-		for (j = 0; j < i && ph->steps[i].name != NULL; j++) {
-			if (ph->steps[j].name == NULL ||
-			    strcmp(ph->steps[j].name, ph->steps[i].name) != 0)
-				continue;
-			gj = config_setting_get_member(g, "name");
-			kp = plan_key_path(ep, "name");
-			plan_error(ctx, gj != NULL ? gj : g, gj != NULL ? kp : ep,
-			    "duplicate step name '%s' in phase '%s' (first at "
-			    "line %d)", ph->steps[i].name,
-			    ph->name != NULL ? ph->name : "?",
-			    ph->steps[j].line);
-			free(kp);
-			break;
-		}
 		free(ep);
 	}
+	first = plan_first_names(ph->steps, (size_t)n, sizeof *ph->steps,
+	    offsetof(struct plan_step, name));
+	for (i = 0; i < n; i++) {
+		if (first[i] == (size_t)i)
+			continue;
+		j = (int)first[i];
+		g = plan_list_elem(s, i);
+		ep = xasprintf("%s[%d]", path, i);
+		gj = config_setting_get_member(g, "name");
+		kp = plan_key_path(ep, "name");
+		plan_error(ctx, gj != NULL ? gj : g, gj != NULL ? kp : ep,
+		    "duplicate step name '%s' in phase '%s' (first at "
+		    "line %d)", ph->steps[i].name,
+		    ph->name != NULL ? ph->name : "?", ph->steps[j].line);
+		free(kp);
+		free(ep);
+	}
+	free(first);
 }
 
 static void
@@ -1429,15 +1679,20 @@ plan_backfill(struct plan_ctx *ctx, const config_setting_t *g,
 		plan_locate(ctx, s, &bf->set_pos);
 	}
 	if (plan_get_string(ctx, g, path, "from", PLAN_NONEMPTY, &v,
-	    NULL) == 1)
+	    &s) == 1) {
 		bf->from = xstrdup(v);
+		plan_locate(ctx, s, &bf->from_pos);
+	}
 	if (plan_get_string(ctx, g, path, "where", PLAN_NONEMPTY, &v, &s) == 1) {
 		bf->where = xstrdup(v);
 		plan_locate(ctx, s, &bf->where_pos);
 	}
 	if (plan_get_string(ctx, g, path, "throttle_sql", PLAN_NONEMPTY, &v,
-	    NULL) == 1)
+	    &s) == 1) {
 		bf->throttle_sql = xstrdup(v);
+		plan_locate(ctx, s, &bf->throttle_pos);
+		plan_query_only(ctx, &bf->throttle_pos, path, "throttle_sql", v);
+	}
 
 	plan_get_long(ctx, g, path, "min_rows", 1, &bf->min_rows);
 	plan_get_long(ctx, g, path, "max_rows", 1, &bf->max_rows);
@@ -1491,6 +1746,7 @@ plan_verify_item(struct plan_ctx *ctx, const config_setting_t *g,
 	    &v, &s) == 1) {
 		vf->sql = xstrdup(v);
 		plan_locate(ctx, s, &vf->sql_pos);
+		plan_query_only(ctx, &vf->sql_pos, path, "sql", v);
 	}
 	if (plan_member(ctx, g, path, "expect", PLAN_REQUIRED, &s) != 1)
 		return;
@@ -1610,6 +1866,7 @@ plan_phases(struct plan_ctx *ctx, struct plan *p, const config_setting_t *s,
 {
 	const config_setting_t	*g, *sn;
 	char			*path, *kp;
+	size_t			*first;
 	int			 i, j, n;
 
 	if ((n = plan_list_of_groups(ctx, s, "phases", 0)) < 0)
@@ -1625,20 +1882,24 @@ plan_phases(struct plan_ctx *ctx, struct plan *p, const config_setting_t *s,
 		path = xasprintf("phases[%d]", i);
 		if (plan_is_group(ctx, g, path))
 			plan_phase(ctx, g, path, &p->phases[i], d);
-		for (j = 0; j < i && p->phases[i].name != NULL; j++) {
-			if (p->phases[j].name == NULL ||
-			    strcmp(p->phases[j].name, p->phases[i].name) != 0)
-				continue;
-			sn = config_setting_get_member(g, "name");
-			kp = plan_key_path(path, "name");
-			plan_error(ctx, sn, kp, "duplicate phase name '%s' "
-			    "(first at line %d)", p->phases[i].name,
-			    p->phases[j].line);
-			free(kp);
-			break;
-		}
 		free(path);
 	}
+	first = plan_first_names(p->phases, (size_t)n, sizeof *p->phases,
+	    offsetof(struct plan_phase, name));
+	for (i = 0; i < n; i++) {
+		if (first[i] == (size_t)i)
+			continue;
+		j = (int)first[i];
+		g = plan_list_elem(s, i);
+		path = xasprintf("phases[%d]", i);
+		sn = config_setting_get_member(g, "name");
+		kp = plan_key_path(path, "name");
+		plan_error(ctx, sn, kp, "duplicate phase name '%s' (first at "
+		    "line %d)", p->phases[i].name, p->phases[j].line);
+		free(kp);
+		free(path);
+	}
+	free(first);
 }
 
 static void
@@ -1849,6 +2110,8 @@ plan_free(struct plan *p)
 		free(ph->backfill.throttle_sql);
 		plan_pos_free(&ph->backfill.set_pos);
 		plan_pos_free(&ph->backfill.where_pos);
+		plan_pos_free(&ph->backfill.from_pos);
+		plan_pos_free(&ph->backfill.throttle_pos);
 		for (j = 0; j < ph->nverify; j++) {
 			free(ph->verify[j].sql);
 			free(ph->verify[j].expect);

@@ -65,6 +65,8 @@ struct plan_backfill {
 	int		 line;
 	struct plan_pos	 set_pos;
 	struct plan_pos	 where_pos;
+	struct plan_pos	 from_pos;
+	struct plan_pos	 throttle_pos;
 };
 
 struct plan_verify {
@@ -181,5 +183,10 @@ int	plan_parse_duration(const char *s, long *ms, char **cause);
 void	plan_sha256_hex(const void *data, size_t len, char out[65]);
 void	plan_pos_at(const struct plan_pos *pos, const char *text, int off,
 	    int *line, int *col);
+/* The same, going on from an earlier answer: *LINE and *COL hold what
+ * plan_pos_at gave for offset FROM (<= OFF) and become OFF's, counting
+ * only the bytes between (a caller walking forward pays once per byte). */
+void	plan_pos_next(const struct plan_pos *pos, const char *text, int from,
+	    int off, int *line, int *col);
 
 #endif

@@ -7,6 +7,7 @@
  * Everything else (offsets, comments, trees) refers to byte positions that
  * are the same in the masked copy and the original.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,14 @@
 /* libpg_query set up its memory context (pg_query_exit() crashes on a
  * thread that never parsed). */
 static int	sql_used;
+
+/* Where sql_linecol last stopped (a cache the script owns: answering
+ * does not change what the script is). */
+struct sql_linememo {
+	size_t	line;		/* SIZE_MAX: none yet */
+	int	off;
+	int	col;
+};
 
 struct sql_builder {
 	struct sql_script	*s;
@@ -305,10 +314,20 @@ sql_linecol(const struct sql_script *s, int off, int *line, int *col)
 	if (i == 0 && off >= 3 && s->size >= 3 &&
 	    memcmp(s->text, "\xef\xbb\xbf", 3) == 0)
 		i = 3;		/* a byte order mark is not a column */
+	/* Go on from the last answer on this line: offsets asked in order
+	 * (statements, then findings) cost each byte of a line once, not
+	 * once per statement on it. */
+	if (s->memo->line == lo && s->memo->off >= i && s->memo->off <= off) {
+		i = s->memo->off;
+		c = s->memo->col;
+	}
 	for (; i < off; i++) {
 		if (((unsigned char)s->text[i] & 0xc0) != 0x80)
 			c++;
 	}
+	s->memo->line = lo;
+	s->memo->off = off;
+	s->memo->col = c;
 	*line = (int)lo + 1;
 	*col = c;
 }
@@ -318,6 +337,8 @@ sql_build_lines(struct sql_script *s)
 {
 	size_t	i, cap = 64;
 
+	s->memo = xcalloc(1, sizeof *s->memo);
+	s->memo->line = SIZE_MAX;
 	s->lines = xreallocarray(NULL, cap, sizeof *s->lines);
 	s->lines[s->nlines++] = 0;
 	for (i = 0; i < s->size; i++) {
@@ -530,6 +551,7 @@ sql_free(struct sql_script *s)
 	free(s->stmts);
 	free(s->comments);
 	free(s->lines);
+	free(s->memo);
 	free(s->text);
 	free(s);
 }
@@ -707,38 +729,169 @@ sql_is_transaction_control(const struct sql_stmt *st)
 	return (sql_transaction_kind(st) != SQL_TX_NONE);
 }
 
-int
-sql_check_fragment(const char *prefix, const char *text, const char *suffix,
+
+/* Deeper than the parser's own stack limit lets a tree grow: past it a
+ * check refuses rather than guesses. */
+#define SQL_CHECK_DEPTH	10000
+
+static int
+sql_clamp(int o, int len)
+{
+	return (o < 0 ? 0 : (o > len ? len : o));
+}
+
+/*
+ * The tokens a fragment may not hold, scanned in TEXT alone: 0, or -1 with
+ * *cause and *off.  (An unterminated quote or comment is left to the
+ * parser, which says so.)
+ */
+static int
+sql_fragment_tokens(const char *text, char **cause, int *off)
+{
+	PgQueryScanResult	 r;
+	PgQuery__ScanResult	*scan;
+	PgQuery__ScanToken	*tok;
+	const char		*why = NULL;
+	size_t			 i;
+
+	sql_used = 1;
+	r = pg_query_scan(text);
+	if (r.error != NULL) {
+		pg_query_free_scan_result(r);
+		return (0);
+	}
+	scan = pg_query__scan_result__unpack(NULL, r.pbuf.len,
+	    (const uint8_t *)r.pbuf.data);
+	pg_query_free_scan_result(r);
+	if (scan == NULL)
+		util_fatal("cannot unpack a libpg_query scan result");
+	for (i = 0; i < scan->n_tokens && why == NULL; i++) {
+		tok = scan->tokens[i];
+		switch (tok->token) {
+		case PG_QUERY__TOKEN__SQL_COMMENT:
+		case PG_QUERY__TOKEN__C_COMMENT:
+			why = "a comment is not allowed here (it could hide "
+			    "what bellows writes after the fragment)";
+			break;
+		case PG_QUERY__TOKEN__ASCII_59:
+			why = "';' is not allowed here (the fragment is part "
+			    "of one statement bellows builds)";
+			break;
+		case PG_QUERY__TOKEN__PARAM:
+			why = "$n placeholders are not allowed here ($1 and $2 "
+			    "are the batch's key bounds)";
+			break;
+		default:
+			break;
+		}
+		if (why != NULL)
+			*off = tok->start;
+	}
+	pg_query__scan_result__free_unpacked(scan, NULL);
+	if (why == NULL)
+		return (0);
+	*cause = xstrdup(why);
+	return (-1);
+}
+
+/* A SELECT with nothing but a FROM list (FROM) or a WHERE (WHERE). */
+static int
+sql_select_only(const PgQuery__SelectStmt *q, int from, int where)
+{
+	if ((q->n_from_clause > 0) != from || (q->where_clause != NULL) != where)
+		return (0);
+	return (q->n_distinct_clause == 0 && q->into_clause == NULL &&
+	    q->n_target_list == 0 && q->n_group_clause == 0 &&
+	    !q->group_distinct && q->having_clause == NULL &&
+	    q->n_window_clause == 0 && q->n_values_lists == 0 &&
+	    q->n_sort_clause == 0 && q->limit_offset == NULL &&
+	    q->limit_count == NULL && q->n_locking_clause == 0 &&
+	    q->with_clause == NULL && q->larg == NULL && q->rarg == NULL &&
+	    (q->op == PG_QUERY__SET_OPERATION__SETOP_NONE ||
+	    q->op == PG_QUERY__SET_OPERATION__SET_OPERATION_UNDEFINED));
+}
+
+/* Whether N, the one statement of a fragment's probe, has the shape. */
+static const char *
+sql_fragment_shape(enum sql_fragment kind, const PgQuery__Node *n)
+{
+	const PgQuery__UpdateStmt	*u;
+
+	switch (kind) {
+	case SQL_FRAGMENT_SET:
+		if (n->node_case != PG_QUERY__NODE__NODE_UPDATE_STMT)
+			break;
+		u = n->update_stmt;
+		if (u->n_target_list > 0 && u->where_clause == NULL &&
+		    u->n_from_clause == 0 && u->n_returning_list == 0 &&
+		    u->with_clause == NULL)
+			return (NULL);
+		return ("must be a SET list only (no FROM, WHERE or "
+		    "RETURNING: bellows adds those)");
+	case SQL_FRAGMENT_FROM:
+		if (n->node_case == PG_QUERY__NODE__NODE_SELECT_STMT &&
+		    sql_select_only(n->select_stmt, 1, 0))
+			return (NULL);
+		return ("must be a FROM list only (no WHERE, GROUP BY, ORDER "
+		    "BY, LIMIT, UNION...)");
+	case SQL_FRAGMENT_WHERE:
+		if (n->node_case == PG_QUERY__NODE__NODE_SELECT_STMT &&
+		    sql_select_only(n->select_stmt, 0, 1))
+			return (NULL);
+		return ("must be one condition only (no GROUP BY, ORDER BY, "
+		    "LIMIT, UNION...)");
+	}
+	return ("does not parse as the part of an UPDATE it stands for");
+}
+
+/* The first syntax error of S as *cause and an offset into a text that
+ * starts PLEN bytes into S's, TLEN long. */
+static void
+sql_first_error(const struct sql_script *s, int plen, int tlen,
     char **cause, int *off)
 {
-	struct sql_script	*s;
-	char			*all;
-	int			 plen = (int)strlen(prefix), tlen = (int)strlen(text);
-	int			 o, rc = 0;
+	size_t	i;
+
+	for (i = 0; s->stmts[i].error == NULL; i++)
+		continue;
+	*cause = xstrdup(s->stmts[i].error);
+	*off = sql_clamp(s->stmts[i].error_off - plen, tlen);
+}
+
+int
+sql_check_fragment(enum sql_fragment kind, const char *text, char **cause,
+    int *off)
+{
+	static const char *const	 prefix[] = {
+		[SQL_FRAGMENT_SET] = "UPDATE bellows_backfill SET ",
+		[SQL_FRAGMENT_FROM] = "SELECT FROM ",
+		[SQL_FRAGMENT_WHERE] = "SELECT WHERE "
+	};
+	struct sql_script		*s;
+	const char			*why;
+	char				*all;
+	int				 plen, tlen = (int)strlen(text), rc = 0;
 
 	*cause = NULL;
 	*off = 0;
-	all = xasprintf("%s%s%s", prefix, text, suffix);
+	if (sql_fragment_tokens(text, cause, off) != 0)
+		return (-1);
+	plen = (int)strlen(prefix[kind]);
+	all = xasprintf("%s%s", prefix[kind], text);
 	s = sql_parse(all);
 	free(all);
 	if (s->nerrors > 0) {
-		size_t	i;
-
-		for (i = 0; s->stmts[i].error == NULL; i++)
-			continue;
-		*cause = xstrdup(s->stmts[i].error);
-		o = s->stmts[i].error_off;
-		o -= plen;
-		*off = o < 0 ? 0 : (o > tlen ? tlen : o);
+		sql_first_error(s, plen, tlen, cause, off);
 		rc = -1;
 	} else if (s->nstmts != 1) {
 		*cause = xstrdup("must be part of a single statement (a ';' "
 		    "ends the statement bellows builds around it)");
-		*off = 0;
-		if (s->nstmts > 1) {
-			o = s->stmts[0].end - plen - 1;
-			*off = o < 0 ? 0 : (o > tlen ? tlen : o);
-		}
+		if (s->nstmts > 1)
+			*off = sql_clamp(s->stmts[0].end - plen - 1, tlen);
+		rc = -1;
+	} else if ((why = sql_fragment_shape(kind, s->stmts[0].node)) !=
+	    NULL) {
+		*cause = xstrdup(why);
 		rc = -1;
 	}
 	sql_free(s);
@@ -746,7 +899,7 @@ sql_check_fragment(const char *prefix, const char *text, const char *suffix,
 }
 
 static int
-sql_walk_at(const ProtobufCMessage *m, int depth,
+sql_walk_at(const ProtobufCMessage *m, int depth, int maxdepth, int *deep,
     enum sql_walk (*visit)(const ProtobufCMessage *, void *), void *arg)
 {
 	const ProtobufCMessageDescriptor	*d;
@@ -754,8 +907,12 @@ sql_walk_at(const ProtobufCMessage *m, int depth,
 	const void				*member;
 	size_t					 i, j, count;
 
-	if (m == NULL || depth > 64)
+	if (m == NULL)
 		return (0);
+	if (depth > maxdepth) {
+		*deep = 1;
+		return (0);
+	}
 	switch (visit(m, arg)) {
 	case SQL_WALK_DESCEND:
 		break;
@@ -781,11 +938,11 @@ sql_walk_at(const ProtobufCMessage *m, int depth,
 			for (j = 0; j < count; j++) {
 				if (sql_walk_at(
 				    (*(ProtobufCMessage *const *const *)member)[j],
-				    depth + 1, visit, arg))
+				    depth + 1, maxdepth, deep, visit, arg))
 					return (1);
 			}
 		} else if (sql_walk_at(*(ProtobufCMessage *const *)member,
-		    depth + 1, visit, arg))
+		    depth + 1, maxdepth, deep, visit, arg))
 			return (1);
 	}
 	return (0);
@@ -795,7 +952,36 @@ int
 sql_walk(const ProtobufCMessage *m,
     enum sql_walk (*visit)(const ProtobufCMessage *, void *), void *arg)
 {
-	return (sql_walk_at(m, 0, visit, arg));
+	int	deep = 0;
+
+	return (sql_walk_at(m, 0, 64, &deep, visit, arg));
+}
+
+struct sql_search_arg {
+	const char	*(*visit)(const ProtobufCMessage *);
+	const char	*found;
+};
+
+static enum sql_walk
+sql_search_visit(const ProtobufCMessage *m, void *arg)
+{
+	struct sql_search_arg	*a = arg;
+
+	a->found = a->visit(m);
+	return (a->found != NULL ? SQL_WALK_STOP : SQL_WALK_DESCEND);
+}
+
+const char *
+sql_search(const ProtobufCMessage *m, int maxdepth, const char *too_deep,
+    const char *(*visit)(const ProtobufCMessage *))
+{
+	struct sql_search_arg	a = { visit, NULL };
+	int			deep = 0;
+
+	sql_walk_at(m, 0, maxdepth, &deep, sql_search_visit, &a);
+	if (a.found != NULL)
+		return (a.found);
+	return (deep ? too_deep : NULL);
 }
 
 int
@@ -886,6 +1072,62 @@ sql_reserved_note(const char *text, int off)
 	    "quoted: \"%s\"", word, word);
 	free(word);
 	return (note);
+}
+
+/* A part of a query that writes or locks: what it is. */
+static const char *
+sql_visit_writes(const ProtobufCMessage *m)
+{
+	const PgQuery__SelectStmt	*q;
+
+	if (m->descriptor == &pg_query__insert_stmt__descriptor ||
+	    m->descriptor == &pg_query__update_stmt__descriptor ||
+	    m->descriptor == &pg_query__delete_stmt__descriptor ||
+	    m->descriptor == &pg_query__merge_stmt__descriptor)
+		return ("must only read: it holds a data-modifying statement "
+		    "(INSERT, UPDATE, DELETE or MERGE)");
+	if (m->descriptor != &pg_query__select_stmt__descriptor)
+		return (NULL);
+	q = (const PgQuery__SelectStmt *)m;
+	if (q->into_clause != NULL)
+		return ("must only read: SELECT INTO creates a table");
+	if (q->n_locking_clause > 0)
+		return ("must only read: FOR UPDATE/SHARE locks rows");
+	return (NULL);
+}
+
+int
+sql_check_query(const char *text, char **cause, int *off)
+{
+	struct sql_script	*s;
+	const struct sql_stmt	*st;
+	const char		*why;
+	int			 rc = -1, tlen = (int)strlen(text);
+
+	*cause = NULL;
+	*off = 0;
+	s = sql_parse(text);
+	if (s->nerrors > 0)
+		sql_first_error(s, 0, tlen, cause, off);
+	else if (s->nstmts != 1) {
+		*cause = xasprintf("must be exactly one statement (found %zu)",
+		    s->nstmts);
+		if (s->nstmts > 1)
+			*off = s->stmts[1].off;
+	} else if ((st = &s->stmts[0])->node->node_case !=
+	    PG_QUERY__NODE__NODE_SELECT_STMT) {
+		*cause = xasprintf("must be a query that only reads (SELECT, "
+		    "VALUES, TABLE or WITH ... SELECT), not %s",
+		    sql_stmt_tag(st));
+		*off = st->off;
+	} else if ((why = sql_search(&st->node->base, SQL_CHECK_DEPTH,
+	    "nested too deeply to check", sql_visit_writes)) != NULL) {
+		*cause = xstrdup(why);
+		*off = st->off;
+	} else
+		rc = 0;
+	sql_free(s);
+	return (rc);
 }
 
 void

@@ -32,6 +32,7 @@
 
 struct PgQuery__Node;
 struct ProtobufCMessage;
+struct sql_linememo;
 
 struct sql_stmt {
 	int			 off;	/* first byte of the statement proper
@@ -73,6 +74,7 @@ struct sql_script {
 	size_t			 ntrees;
 	int			*lines;		/* byte offset of each line start */
 	size_t			 nlines;
+	struct sql_linememo	*memo;		/* sql_linecol's last answer */
 };
 
 /* Parse TEXT (NUL-terminated).  Never fails: syntax errors are recorded on
@@ -116,15 +118,48 @@ enum sql_tx {
 };
 enum sql_tx sql_transaction_kind(const struct sql_stmt *);
 
+/* The parts of a backfill bellows composes its UPDATE from. */
+enum sql_fragment {
+	SQL_FRAGMENT_SET,	/* a SET list: "a = b, c = d" */
+	SQL_FRAGMENT_FROM,	/* a FROM list: "users u, teams t" */
+	SQL_FRAGMENT_WHERE	/* one boolean expression */
+};
+
 /*
- * Parse-check a fragment: PREFIX + TEXT + SUFFIX must be exactly one
- * statement (used for a backfill's SET list and WHERE condition, which
- * bellows wraps in its own UPDATE).  Returns 0, or -1 with *cause (caller
- * frees) and *off, the byte offset of the error inside TEXT (clamped to
- * TEXT's bounds).
+ * Check a backfill fragment so that it cannot escape the place bellows
+ * puts it in: TEXT must parse, in that place, as exactly the part it
+ * stands for (SET: an UPDATE's target list and nothing else; FROM: a FROM
+ * list; WHERE: one expression), and hold no comment, no ';' and no $n
+ * placeholder of its own (the batch's key bounds are $1 and $2).  Linear
+ * in TEXT.  Returns 0, or -1 with *cause (caller frees) and *off, the byte
+ * offset inside TEXT the complaint is about (clamped to TEXT's bounds).
  */
-int	sql_check_fragment(const char *prefix, const char *text,
-	    const char *suffix, char **cause, int *off);
+int	sql_check_fragment(enum sql_fragment, const char *text, char **cause,
+	    int *off);
+
+/*
+ * Check a query that must only read (verify, throttle_sql, checklist sql):
+ * exactly one statement, a SELECT, VALUES, TABLE or WITH ... SELECT, with
+ * no data-modifying statement anywhere in it (WITH d AS (DELETE ...)), no
+ * SELECT INTO and no FOR UPDATE/SHARE.  A syntax error is refused too.
+ * Returns 0, or -1 with *cause (caller frees) and *off as above.  (A
+ * function called by the query may still try to write: the caller runs it
+ * in a READ ONLY transaction.)
+ */
+int	sql_check_query(const char *text, char **cause, int *off);
+
+struct ProtobufCMessage;
+/*
+ * Depth-first search of a parse tree through the protobuf descriptors:
+ * every message field is visited (in a oneof only the member that is set).
+ * VISIT returns a string to stop with it, NULL to go on below; the first
+ * answer wins.  Below MAXDEPTH levels nothing is visited and TOO_DEEP is
+ * the answer (NULL to ignore the rest, a message to refuse it).  NULL when
+ * nothing answered.
+ */
+const char *sql_search(const struct ProtobufCMessage *, int maxdepth,
+	    const char *too_deep,
+	    const char *(*visit)(const struct ProtobufCMessage *));
 
 /*
  * Visit a parse tree depth first through the protobuf descriptors: every

@@ -356,6 +356,75 @@ util_read_file(const char *path, size_t *len, char **cause)
 	return (buf_detach(&b));
 }
 
+/* Bytes in the UTF-8 sequence at P (N left), 0 when it is not one. */
+static size_t
+util_utf8_len(const unsigned char *p, size_t n)
+{
+	size_t		need, i;
+	unsigned char	lo = 0x80, hi = 0xbf;
+
+	if (p[0] < 0x80)
+		return (1);
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		need = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		need = 3;
+		if (p[0] == 0xe0)
+			lo = 0xa0;		/* overlong */
+		else if (p[0] == 0xed)
+			hi = 0x9f;		/* surrogates */
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		need = 4;
+		if (p[0] == 0xf0)
+			lo = 0x90;		/* overlong */
+		else if (p[0] == 0xf4)
+			hi = 0x8f;		/* past U+10FFFF */
+	} else
+		return (0);
+	if (n < need || p[1] < lo || p[1] > hi)
+		return (0);
+	for (i = 2; i < need; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return (0);
+	}
+	return (need);
+}
+
+size_t
+util_text_invalid(const char *text, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)text;
+	size_t			 i = 0, n;
+
+	while (i < len) {
+		if (p[i] == '\0' || (n = util_utf8_len(p + i, len - i)) == 0)
+			return (i);
+		i += n;
+	}
+	return (len);
+}
+
+int
+util_check_text(const char *file, const char *text, size_t len, char **cause)
+{
+	size_t	bad, i;
+	int	line = 1;
+
+	if ((bad = util_text_invalid(text, len)) == len)
+		return (0);
+	for (i = 0; i < bad; i++) {
+		if (text[i] == '\n')
+			line++;
+	}
+	if (text[bad] == '\0')
+		*cause = xasprintf("%s:%d: NUL byte (not text)", file, line);
+	else {
+		*cause = xasprintf("%s:%d: invalid UTF-8 (byte 0x%02x)", file,
+		    line, (unsigned char)text[bad]);
+	}
+	return (-1);
+}
+
 const char *
 util_login(void)
 {

@@ -61,6 +61,15 @@ const char *util_suggest(const char *word, const char *const *candidates);
  * read. */
 char	*util_read_file(const char *path, size_t *len, char **cause);
 
+/* Whether the LEN bytes of TEXT are text: no NUL byte and valid UTF-8 (no
+ * overlong forms, surrogates or code points past U+10FFFF).  The offset of
+ * the first offending byte, LEN when there is none.  One pass, linear. */
+size_t	 util_text_invalid(const char *text, size_t len);
+/* The same as an error: 0, or -1 with *cause "FILE:LINE: NUL byte (not
+ * text)" or "FILE:LINE: invalid UTF-8 (byte 0xff)" (caller frees). */
+int	 util_check_text(const char *file, const char *text, size_t len,
+	    char **cause);
+
 /* The login name of this process's user, for the journal ("unknown" when
  * there is none).  Static storage. */
 const char *util_login(void);

@@ -418,8 +418,8 @@ test_backfill_sql_quotes_identifiers_and_passes_keys_as_parameters(
 	assert_string_equal(params[0], "1000");
 	backfill_set_upper(b, evil);
 	sql = backfill_batch_sql(b, &params, &n);
-	assert_string_equal(sql, "UPDATE \"Shop\".\"Orders\" SET "
-	    "user_email = u.email WHERE \"Shop\".\"Orders\".\"Order\"\"Id\" "
+	assert_string_equal(sql, "UPDATE \"Shop\".\"Orders\" SET\n"
+	    "user_email = u.email\nWHERE \"Shop\".\"Orders\".\"Order\"\"Id\" "
 	    "<= $1");
 	assert_int_equal(n, 1);
 	assert_string_equal(params[0], evil);
@@ -434,8 +434,8 @@ test_backfill_sql_quotes_identifiers_and_passes_keys_as_parameters(
 	assert_string_equal(params[0], evil);
 	backfill_set_upper(b, "z");
 	sql = backfill_batch_sql(b, &params, &n);
-	assert_string_equal(sql, "UPDATE \"Shop\".\"Orders\" SET "
-	    "user_email = u.email WHERE \"Shop\".\"Orders\".\"Order\"\"Id\" "
+	assert_string_equal(sql, "UPDATE \"Shop\".\"Orders\" SET\n"
+	    "user_email = u.email\nWHERE \"Shop\".\"Orders\".\"Order\"\"Id\" "
 	    "> $1 AND \"Shop\".\"Orders\".\"Order\"\"Id\" <= $2");
 	assert_int_equal(n, 2);
 	assert_string_equal(params[0], evil);
@@ -461,12 +461,69 @@ test_backfill_update_keeps_plan_from_and_where(void **state)
 	(void)backfill_bound_sql(b, &params, &n);
 	backfill_set_upper(b, "20");
 	sql = backfill_batch_sql(b, &params, &n);
-	assert_string_equal(sql, "UPDATE \"orders\" SET user_email = u.email "
-	    "FROM users u WHERE \"orders\".\"id\" > $1 AND \"orders\".\"id\" "
-	    "<= $2 AND (u.id = orders.user_id)");
+	assert_string_equal(sql, "UPDATE \"orders\" SET\nuser_email = u.email\n"
+	    "FROM\nusers u\nWHERE \"orders\".\"id\" > $1 AND \"orders\".\"id\" "
+	    "<= $2 AND (\nu.id = orders.user_id\n)");
 	assert_string_equal(params[0], "10");
 	assert_string_equal(params[1], "20");
 	backfill_free(b);
+}
+
+/* The pentest's fragments: refused before any statement is built. */
+static void
+test_backfill_fragments_that_escape_are_refused(void **state)
+{
+	static const struct {
+		const char	*set, *from, *where, *why;
+	} c[] = {
+		{ "user_email = u.email", "users u",
+		    "u.id = orders.user_id -- tail", "backfill where" },
+		{ "user_email = $1 --", NULL, NULL, "backfill set" },
+		{ "user_email = u.email", "users u; DROP TABLE x", NULL,
+		    "backfill from" },
+		{ "user_email = 'x' WHERE true", NULL, NULL, "backfill set" },
+		{ "user_email = 'x'", NULL, "true) OR (true", "backfill where" },
+	};
+	struct plan_backfill	 bf = test_plan();
+	char			*cause;
+	size_t			 i;
+
+	(void)state;
+	assert_int_equal(backfill_check_fragments(&bf, &cause), 0);
+	assert_null(cause);
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		bf.set = (char *)c[i].set;
+		bf.from = (char *)c[i].from;
+		bf.where = (char *)c[i].where;
+		assert_int_equal(backfill_check_fragments(&bf, &cause), -1);
+		if (strstr(cause, c[i].why) == NULL)
+			fail_msg("%zu: %s", i, cause);
+		free(cause);
+	}
+}
+
+/* Whatever fragments pass, the batch statement's WHERE starts with the
+ * key bounds (proven on its parse tree), table and key quoted or not. */
+static void
+test_backfill_batch_statement_always_keeps_the_key_bound(void **state)
+{
+	static const char *const wheres[] = {
+		NULL, "x", "a OR b", "a AND b OR c", "NOT (a = 1)",
+		"EXISTS (SELECT FROM t WHERE t.id > 0)", "(a) OR (b)",
+		"u.id = orders.user_id AND orders.user_email IS NULL"
+	};
+	struct plan_backfill	 bf = test_plan();
+	char			*cause;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof wheres / sizeof wheres[0]; i++) {
+		bf.where = (char *)wheres[i];
+		bf.from = i % 2 ? (char *)"users u" : NULL;
+		bf.table = i % 3 ? (char *)"orders" : (char *)"Shop.Or\"ders";
+		if (backfill_check_fragments(&bf, &cause) != 0)
+			fail_msg("%s: %s", wheres[i], cause);
+	}
 }
 
 static void
@@ -657,6 +714,8 @@ main(void)
 		cmocka_unit_test(test_backfill_recent_ring_is_oldest_first),
 		cmocka_unit_test(test_backfill_sql_quotes_identifiers_and_passes_keys_as_parameters),
 		cmocka_unit_test(test_backfill_update_keeps_plan_from_and_where),
+		cmocka_unit_test(test_backfill_fragments_that_escape_are_refused),
+		cmocka_unit_test(test_backfill_batch_statement_always_keeps_the_key_bound),
 		cmocka_unit_test(test_backfill_settings_bound_each_batch_with_a_statement_timeout),
 		cmocka_unit_test(test_backfill_forces_nested_loops_only_with_an_index_path),
 		cmocka_unit_test(test_backfill_choose_plan_by_median_with_a_margin),

@@ -75,6 +75,26 @@ load_fails(const char *text, const char *want)
 	free(cause);
 }
 
+/* Load LEN bytes of TEXT (NUL bytes included) as p.conf; it must fail
+ * with exactly WANT. */
+static void
+load_bytes_fails(const char *text, size_t len, const char *want)
+{
+	struct plan	*p;
+	char		*cause = NULL;
+	FILE		*f;
+
+	f = fopen("p.conf", "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	p = plan_load("p.conf", NULL, &cause);
+	assert_null(p);
+	assert_non_null(cause);
+	assert_string_equal(cause, want);
+	free(cause);
+}
+
 static int
 rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -1365,6 +1385,60 @@ test_plan_sha256_matches_known_digests(void **state)
 	}
 }
 
+static void
+test_plan_nul_byte_or_bad_utf8_is_an_error_naming_the_line(void **state)
+{
+	static const char	 nul[] = "name = \"x\";\nphases = ({ name = "
+	    "\"s\"; steps = ({ sql = \"SELECT 1\0; DROP TABLE t\"; }); });\n";
+	static const char	 ff[] = "name = \"x\";\n\nphases = ({ name = "
+	    "\"g\"; gate = \"go \xff\"; });\n";
+
+	(void)state;
+	load_bytes_fails(nul, sizeof nul - 1, "p.conf:2: NUL byte (not text)");
+	load_bytes_fails(ff, sizeof ff - 1,
+	    "p.conf:3: invalid UTF-8 (byte 0xff)");
+	load_fails("name = \"x\";\nphases = ({ name = \"g\";\n"
+	    " gate = \"a\\x00b\"; });\n", "p.conf:3: NUL byte (\\x00) in a "
+	    "string");
+	load_fails("name = \"x\";\nphases = ({ name = \"g\";\n"
+	    " gate = \"a\\xffb\"; });\n", "p.conf:3: phases[0].gate: invalid "
+	    "UTF-8 (an escape such as \\xff makes a byte that is not text)");
+	/* Files pulled in by @include are checked the same way. */
+	mkdir("inc", 0755);
+	write_file("inc/bad.conf", "\nphases = ({ name = \"g\";\n"
+	    " gate = \"a\xc3\"; });\n");
+	load_fails("name = \"x\";\n@include \"inc/bad.conf\"\n",
+	    "inc/bad.conf:3: invalid UTF-8 (byte 0xc3)");
+	/* In a comment \x00 is only text; UTF-8 is fine anywhere. */
+	plan_free(load_ok("# \\x00 \"\nname = \"x\";  // caf\xc3\xa9 \\x00\n"
+	    "phases = ({ name = \"g\"; gate = \"go \xe2\x86\x92\"; });\n", NULL));
+}
+
+static void
+test_plan_queries_that_write_are_plan_errors(void **state)
+{
+	(void)state;
+	load_fails("name = \"x\";\nphases = ({ name = \"v\"; verify = (\n"
+	    " { sql = \"SELECT 1;\\n CREATE TABLE x (a int)\"; expect = "
+	    "\"1\"; }); });\n", "p.conf:3: phases[0].verify[0].sql: must be "
+	    "exactly one statement (found 2)");
+	load_fails("name = \"x\";\nphases = ({ name = \"v\"; verify = (\n"
+	    " { sql = \"INSERT INTO t VALUES (1)\"; expect = \"1\"; }); });\n",
+	    "p.conf:3: phases[0].verify[0].sql: must be a query that only "
+	    "reads (SELECT, VALUES, TABLE or WITH ... SELECT), not INSERT");
+	load_fails("name = \"x\";\nphases = ({ name = \"b\"; backfill = {\n"
+	    " table = \"t\"; key = \"id\"; set = \"a = 1\";\n"
+	    " throttle_sql = \"WITH d AS (DELETE FROM t RETURNING 1) SELECT "
+	    "true\"; }; });\n", "p.conf:4: phases[0].backfill.throttle_sql: "
+	    "must only read: it holds a data-modifying statement (INSERT, "
+	    "UPDATE, DELETE or MERGE)");
+	load_fails("name = \"x\";\nchecklist = ({ id = \"a\"; text = \"t\";\n"
+	    " auto = \"sql\"; sql = \"SELECT true FROM t FOR UPDATE\"; });\n"
+	    "phases = ({ name = \"g\"; gate = \"go\"; });\n",
+	    "p.conf:3: checklist[0].sql: must only read: FOR UPDATE/SHARE "
+	    "locks rows");
+}
+
 int
 main(void)
 {
@@ -1412,6 +1486,8 @@ main(void)
 		cmocka_unit_test(test_pos_at_follows_concatenated_literals_and_escapes),
 		cmocka_unit_test(test_pos_at_without_anchors_counts_from_start),
 		cmocka_unit_test(test_plan_sha256_matches_known_digests),
+		cmocka_unit_test(test_plan_nul_byte_or_bad_utf8_is_an_error_naming_the_line),
+		cmocka_unit_test(test_plan_queries_that_write_are_plan_errors),
 	};
 
 	return (cmocka_run_group_tests(tests, group_setup, group_teardown));

@@ -357,18 +357,113 @@ test_sql_fragment_check_maps_error_into_the_fragment(void **state)
 	int	 off;
 
 	(void)state;
-	assert_int_equal(sql_check_fragment("UPDATE t SET ", "a = b.c",
-	    "", &cause, &off), 0);
+	assert_int_equal(sql_check_fragment(SQL_FRAGMENT_SET, "a = b.c",
+	    &cause, &off), 0);
 	assert_null(cause);
-	assert_int_equal(sql_check_fragment("UPDATE t SET ", "a = = 1", "",
+	assert_int_equal(sql_check_fragment(SQL_FRAGMENT_SET, "a = = 1",
 	    &cause, &off), -1);
 	assert_non_null(cause);
 	assert_int_equal(off, 4);
 	free(cause);
 	/* A ';' would smuggle a second statement into bellows' UPDATE. */
-	assert_int_equal(sql_check_fragment("SELECT WHERE ", "true; DROP "
-	    "TABLE users", "", &cause, &off), -1);
-	assert_non_null(cause);
+	assert_int_equal(sql_check_fragment(SQL_FRAGMENT_WHERE, "true; DROP "
+	    "TABLE users", &cause, &off), -1);
+	assert_non_null(strstr(cause, "';'"));
+	assert_int_equal(off, 4);
+	free(cause);
+}
+
+/* Fragment, kind, whether it is refused, and a word of the reason. */
+static const struct {
+	enum sql_fragment	 kind;
+	const char		*text;
+	int			 refused;
+	const char		*why;
+} fragments[] = {
+	{ SQL_FRAGMENT_SET, "user_email = u.email", 0, NULL },
+	{ SQL_FRAGMENT_SET, "a = 1, b = (SELECT max(x) FROM y)", 0, NULL },
+	{ SQL_FRAGMENT_FROM, "users u JOIN teams t ON t.id = u.team_id", 0,
+	    NULL },
+	{ SQL_FRAGMENT_WHERE, "u.id = orders.user_id AND x IS NULL", 0, NULL },
+	{ SQL_FRAGMENT_WHERE, "a = 'it''s -- not a comment'", 0, NULL },
+	{ SQL_FRAGMENT_WHERE, "u.id = orders.user_id -- comment", 1,
+	    "comment" },
+	{ SQL_FRAGMENT_WHERE, "true /* c */", 1, "comment" },
+	{ SQL_FRAGMENT_SET, "a = b -- $1", 1, "comment" },
+	{ SQL_FRAGMENT_SET, "a = $1", 1, "$n" },
+	{ SQL_FRAGMENT_SET, "a = 1 WHERE true", 1, "SET list only" },
+	{ SQL_FRAGMENT_SET, "a = 1 RETURNING *", 1, "SET list only" },
+	{ SQL_FRAGMENT_FROM, "users u; DROP TABLE x", 1, "';'" },
+	{ SQL_FRAGMENT_FROM, "users u WHERE false", 1, "FROM list only" },
+	{ SQL_FRAGMENT_FROM, "users u ORDER BY 1", 1, "FROM list only" },
+	{ SQL_FRAGMENT_WHERE, "true) OR (true", 1, "syntax" },
+	{ SQL_FRAGMENT_WHERE, "true UNION SELECT", 1, "condition only" },
+	{ SQL_FRAGMENT_WHERE, "true GROUP BY 1", 1, "condition only" },
+	{ SQL_FRAGMENT_WHERE, "x = 'unterminated", 1, "unterminated" },
+};
+
+static void
+test_sql_fragments_cannot_escape_their_place(void **state)
+{
+	char	*cause;
+	size_t	 i;
+	int	 off, rc;
+
+	(void)state;
+	for (i = 0; i < sizeof fragments / sizeof fragments[0]; i++) {
+		rc = sql_check_fragment(fragments[i].kind, fragments[i].text,
+		    &cause, &off);
+		if (rc != -fragments[i].refused)
+			fail_msg("%s: %d (%s)", fragments[i].text, rc,
+			    cause != NULL ? cause : "no cause");
+		if (fragments[i].refused && strstr(cause,
+		    fragments[i].why) == NULL)
+			fail_msg("%s: %s", fragments[i].text, cause);
+		assert_true(off >= 0 &&
+		    (size_t)off <= strlen(fragments[i].text));
+		free(cause);
+	}
+}
+
+static void
+test_sql_query_check_refuses_what_writes(void **state)
+{
+	static const struct {
+		const char	*sql;
+		const char	*why;	/* NULL: accepted */
+	} q[] = {
+		{ "SELECT count(*) FROM orders WHERE x IS NULL", NULL },
+		{ "VALUES (1)", NULL },
+		{ "TABLE orders", NULL },
+		{ "WITH a AS (SELECT 1) SELECT * FROM a", NULL },
+		{ "SELECT 1; CREATE TABLE x (a int)", "exactly one" },
+		{ "INSERT INTO t VALUES (1)", "not INSERT" },
+		{ "SELECT 1 INTO x", "SELECT INTO" },
+		{ "SELECT * FROM t FOR UPDATE", "FOR UPDATE" },
+		{ "SELECT * FROM (SELECT * FROM t FOR SHARE) s", "FOR UPDATE" },
+		{ "WITH d AS (DELETE FROM t RETURNING 1) SELECT * FROM d",
+		    "data-modifying" },
+		{ "SELECT (", "syntax" },
+		{ "", "exactly one" },
+	};
+	char	*cause;
+	size_t	 i;
+	int	 off, rc;
+
+	(void)state;
+	for (i = 0; i < sizeof q / sizeof q[0]; i++) {
+		rc = sql_check_query(q[i].sql, &cause, &off);
+		if (q[i].why == NULL && rc != 0)
+			fail_msg("%s refused: %s", q[i].sql, cause);
+		if (q[i].why != NULL && (rc != -1 ||
+		    strstr(cause, q[i].why) == NULL))
+			fail_msg("%s: %d %s", q[i].sql, rc,
+			    cause != NULL ? cause : "(accepted)");
+		free(cause);
+	}
+	assert_int_equal(sql_check_query("SELECT 1;\nDELETE FROM t", &cause,
+	    &off), -1);
+	assert_int_equal(off, 10);
 	free(cause);
 }
 
@@ -479,6 +574,8 @@ main(void)
 		cmocka_unit_test(test_sql_ordinary_statements_run_in_a_transaction),
 		cmocka_unit_test(test_sql_transaction_control_is_recognised),
 		cmocka_unit_test(test_sql_fragment_check_maps_error_into_the_fragment),
+		cmocka_unit_test(test_sql_fragments_cannot_escape_their_place),
+		cmocka_unit_test(test_sql_query_check_refuses_what_writes),
 		cmocka_unit_test(test_sql_stmt_tag_names_the_statement),
 		cmocka_unit_test(test_sql_ten_thousand_statements_split_in_order),
 		cmocka_unit_test(test_sql_reserved_words_need_quotes_as_names),
