@@ -1,0 +1,5 @@
+CREATE FUNCTION f() RETURNS int AS $fn$
+  SELECT 1; SELECT $$x;$$;
+$fn$ LANGUAGE sql;
+DO $$ BEGIN PERFORM 1; END $$;
+SELECT 2;

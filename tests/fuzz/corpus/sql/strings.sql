@@ -1,0 +1,7 @@
+SELECT E'\';'; SELECT 'a;b''c;'; SELECT "x;y" FROM t; SELECT U&'d\0061t;a';
+SELECT 'éé', ) ;
+ALTER TABLE orders
+  ADD COLUMN x int NOT NULL DEFALT 0;
+SELECT 1;
+SELECT 'oops;
+SELECT 2;
