@@ -8,6 +8,7 @@
  * the returned plan points into libconfig's tree: the config_t is destroyed
  * before plan_load() returns.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <ctype.h>
@@ -315,8 +316,9 @@ static int	plan_cfg_text(struct plan_ctx *, const char *, const char *,
  */
 static int
 plan_cfg_include(struct plan_ctx *ctx, const char *t, size_t len, size_t *i,
-    const char *dir, int depth)
+    const char *dir, int depth, const char *from, int line)
 {
+	struct stat	 sb;
 	const char	*name;
 	char		*file, *path;
 	size_t		 j = *i + 8;
@@ -338,7 +340,14 @@ plan_cfg_include(struct plan_ctx *ctx, const char *t, size_t len, size_t *i,
 		path = xstrdup(file);
 	else
 		path = xasprintf("%s/%s", dir, file);
-	rc = plan_cfg_text(ctx, path, dir, depth + 1);
+	/* libconfig would exit() on a directory and hang on a FIFO or a
+	 * device: only a regular file is read. */
+	if (*file == '\0' || (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))) {
+		plan_error_at(ctx, from, line, "@include \"%s\": not a regular "
+		    "file", file);
+		rc = -1;
+	} else
+		rc = plan_cfg_text(ctx, path, dir, depth + 1);
 	free(path);
 	free(file);
 	*i = j;
@@ -377,7 +386,8 @@ plan_cfg_text(struct plan_ctx *ctx, const char *path, const char *dir,
 			if (t[i] == '"')
 				instr = 1;
 			else if (t[i] == '@' &&
-			    plan_cfg_include(ctx, t, bad, &i, dir, depth) != 0)
+			    plan_cfg_include(ctx, t, bad, &i, dir, depth, path,
+			    line) != 0)
 				return (-1);
 			else if (t[i] == '#' || (t[i] == '/' && i + 1 < len &&
 			    t[i + 1] == '/')) {

@@ -18,6 +18,16 @@ run() { # run ARGS...: bellows with stdin closed, output in $work/out, status in
 }
 
 answer() { tty_say "$1"; }
+interrupt_backfill() { # interrupt_backfill PLAN: SIGINT once 3000 rows are done
+	"$BELLOWS" run --no-tui --yes -d "dbname=$db" "$work/$1" </dev/null >"$work/bf.out" 2>&1 &
+	drv=$!
+	for _ in $(seq 1 100); do
+		[ "$(q "SELECT rows_done FROM bellows.steps WHERE phase = 1" 2>/dev/null)" -ge 3000 ] 2>/dev/null && break
+		sleep 0.1
+	done
+	kill -INT $drv
+	wait $drv
+}
 absent() { ! grep -q -- "$1" "$2"; }
 utf8() { iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1; }
 no_sanitizer() { ! grep -q -E "AddressSanitizer|runtime error:|LeakSanitizer" "$1"; }
@@ -183,14 +193,7 @@ phases = (
       where = "u.id = orders.user_id"; batch_rows = 500; max_rows = 500; pause_ms = 60; }; }
 );
 PLAN
-"$BELLOWS" run --no-tui --yes -d "dbname=$db" "$work/bf.conf" </dev/null >"$work/bf.out" 2>&1 &
-drv=$!
-for _ in $(seq 1 100); do
-	[ "$(q "SELECT rows_done FROM bellows.steps WHERE phase = 1" 2>/dev/null)" -ge 3000 ] 2>/dev/null && break
-	sleep 0.1
-done
-kill -INT $drv
-wait $drv
+interrupt_backfill bf.conf
 run rollback --no-tui --yes "$work/bf.conf"
 check "the rollback of a part-done backfill exits 0" [ "$rc" = 0 ]
 run run --no-tui --yes "$work/bf.conf"
@@ -318,14 +321,7 @@ TAP_LOG='$work/out'
 # --- 9: a backfill's rate does not span an interruption -----------------
 newdb 20000
 sed 's/name = "bf"/name = "bf-rate"/' "$work/bf.conf" >"$work/rate.conf"
-"$BELLOWS" run --no-tui --yes -d "dbname=$db" "$work/rate.conf" </dev/null >"$work/rate.out" 2>&1 &
-drv=$!
-for _ in $(seq 1 100); do
-	[ "$(q "SELECT rows_done FROM bellows.steps WHERE phase = 1" 2>/dev/null)" -ge 3000 ] 2>/dev/null && break
-	sleep 0.1
-done
-kill -INT $drv
-wait $drv
+interrupt_backfill rate.conf
 sleep 3
 run run --no-tui --yes "$work/rate.conf"
 check "the resumed backfill finishes" [ "$rc" = 0 ]
