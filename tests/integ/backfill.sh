@@ -145,6 +145,14 @@ kills=0
 for i in 1 2 3 4 5; do
 	"$BELLOWS" run --no-tui --yes -d "dbname=$db" "$work/crash.conf" </dev/null >>"$work/crash.out" 2>&1 &
 	driver=$!
+	# The first kill lands after a batch committed, however slow the
+	# machine: the resume must have a cursor to resume after.
+	if [ $i = 1 ]; then
+		for _ in $(seq 1 200); do
+			[ "$(q "SELECT batches FROM bellows.steps WHERE run = 'crash' AND step = -1" 2>/dev/null)" -gt 0 ] 2>/dev/null && break
+			sleep 0.05
+		done
+	fi
 	sleep "0.$((3 + RANDOM % 6))"
 	if kill -9 $driver 2>/dev/null; then kills=$((kills + 1)); fi
 	wait $driver 2>/dev/null
@@ -223,7 +231,7 @@ q "CREATE SEQUENCE slow_once;
 plan blocked "batch_rows = 1000; max_rows = 1000; max_blocked_ms = 300;"
 "$BELLOWS" run --no-tui --yes -d "dbname=$db" "$work/blocked.conf" </dev/null >"$work/out" 2>&1 &
 driver=$!
-for _ in $(seq 1 50); do
+for _ in $(seq 1 300); do
 	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'bellows:%' AND wait_event = 'PgSleep'")" = 1 ] && break
 	sleep 0.05
 done

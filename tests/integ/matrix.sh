@@ -241,9 +241,9 @@ cells=(
 	"typed wrong" "typed orders" "typed sig"
 	"second sig" "second y"
 )
-# Four cells at a time: most of a cell's time is waiting.
-for ((i = 0; i < ${#cells[@]}; i += 4)); do
-	for ((k = i; k < i + 4 && k < ${#cells[@]}; k++)); do
+# Six cells at a time: most of a cell's time is waiting.
+for ((i = 0; i < ${#cells[@]}; i += 6)); do
+	for ((k = i; k < i + 6 && k < ${#cells[@]}; k++)); do
 		set -- ${cells[$k]}
 		st=$1
 		shift
