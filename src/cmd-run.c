@@ -30,13 +30,14 @@ static int	run_exec(const struct cmd_entry *, int, char **);
 	"  -d, --dbname=CONNINFO  database to connect to (libpq conninfo, URI or name)\n"
 
 const struct cmd_entry cmd_run_entry = {
-	"run", "[-d CONNINFO] [--no-tui] [--yes] [--operator NAME] [--force] PLAN",
+	"run", "[-d CONNINFO] [--no-tui] [--yes] [--operator NAME] [--force] [--verbose] PLAN",
 	"run (or resume) a plan",
 	RUN_CONN_HELP
 	"  --no-tui               one line per event; questions on stdin\n"
 	"  --yes                  answer every confirmation and sign-off\n"
 	"  --operator=NAME        the name recorded in the journal (default: login name)\n"
-	"  --force                resume even though the plan file changed\n",
+	"  --force                resume even though the plan file changed\n"
+	"  --verbose              headless: a line for every backfill batch\n",
 	run_exec
 };
 
@@ -86,14 +87,30 @@ run_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* Headless output: one line per event, but a backfill's batches (routine
+ * progress) only the first and then one every RUN_BATCH_EVERY_MS, unless
+ * --verbose; the journal and report keep the whole stream. */
+#define RUN_BATCH_EVERY_MS	5000
+
+struct run_out {
+	int	 verbose;
+	int64_t	 batch_shown_ms;	/* -1: none shown yet */
+};
+
 static void
 run_print_event(void *arg, const struct engine_event *ev)
 {
+	struct run_out	*out = arg;
 	char		 when[16];
 	time_t		 t = time(NULL);
 	struct tm	 tm;
 
-	(void)arg;
+	if (out != NULL && !out->verbose && strcmp(ev->kind, "batch") == 0) {
+		if (out->batch_shown_ms >= 0 &&
+		    ev->at_ms - out->batch_shown_ms < RUN_BATCH_EVERY_MS)
+			return;
+		out->batch_shown_ms = ev->at_ms;
+	}
 	localtime_r(&t, &tm);
 	strftime(when, sizeof when, "%H:%M:%S", &tm);
 	printf("%s %s%s%s %s: %s\n", when, ev->phase != NULL ? ev->phase : "-",
@@ -103,6 +120,18 @@ run_print_event(void *arg, const struct engine_event *ev)
 }
 
 
+
+/* The length of PROMPT without a closing line "retry, roll back or
+ * quit?", which the headless runner says with its keys instead. */
+static size_t
+run_prompt_body(const char *prompt)
+{
+	const char	*nl = strrchr(prompt, '\n');
+
+	if (nl != NULL && strcmp(nl + 1, "retry, roll back or quit?") == 0)
+		return ((size_t)(nl - prompt));
+	return (strlen(prompt));
+}
 
 /* What the operator sees for a question, and how a line answers it. */
 static void
@@ -124,7 +153,11 @@ run_show_question(const struct engine_snapshot *s)
 		printf("%s\nsign off? [y/n] ", s->prompt);
 		break;
 	case ENGINE_Q_STOPPED:
-		printf("%s [r]etry, roll [b]ack or [q]uit? ", s->prompt);
+		/* The engine's prompt ends with its own "retry, roll back or
+		 * quit?": the keys replace it. */
+		printf("%.*s\n[r]etry, roll [b]ack or [q]uit (or terminate PID, "
+		    "cancel PID for a session in the way)? ",
+		    (int)run_prompt_body(s->prompt), s->prompt);
 		break;
 	}
 	fflush(stdout);
@@ -150,10 +183,16 @@ run_answer(struct engine *e, const struct engine_snapshot *s, char *line)
 		rc = engine_command(e, ENGINE_CMD_PAUSE, NULL, &cause);
 	else if (strcmp(line, "resume") == 0)
 		rc = engine_command(e, ENGINE_CMD_RESUME, NULL, &cause);
+	else if (strncmp(line, "terminate ", 10) == 0)
+		rc = engine_command(e, ENGINE_CMD_TERMINATE, line + 10, &cause);
+	else if (strncmp(line, "cancel ", 7) == 0)
+		rc = engine_command(e, ENGINE_CMD_CANCEL_BACKEND, line + 7,
+		    &cause);
 	else switch (s->question) {
 	case ENGINE_Q_NONE:
 		if (*line != '\0')
-			printf("(type 'pause', 'resume' or 'override ID REASON')\n");
+			printf("(type 'pause', 'resume', 'override ID REASON', "
+			    "'terminate PID' or 'cancel PID')\n");
 		break;
 	case ENGINE_Q_CONFIRM:
 	case ENGINE_Q_GATE:
@@ -329,6 +368,7 @@ run_exec(const struct cmd_entry *ce, int argc, char **argv)
 		{ "operator", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -352,6 +392,9 @@ run_exec(const struct cmd_entry *ce, int argc, char **argv)
 			break;
 		case 'f':
 			a.force = 1;
+			break;
+		case 'v':
+			a.verbose = 1;
 			break;
 		case 't':
 			if (!a.rollback)
@@ -377,6 +420,7 @@ cmd_run_plan(const struct cmd_run_args *a, int *rolled_back)
 {
 	struct plan_defaults	 defaults = { 0 };
 	struct engine_options	 o = { 0 };
+	struct run_out		 out;
 	struct conn_error	 err = { 0 };
 	struct plan		*plan = NULL;
 	struct conn		*exec = NULL, *mon = NULL;
@@ -419,7 +463,10 @@ cmd_run_plan(const struct cmd_run_args *a, int *rolled_back)
 	o.rollback_to = a->rollback_to;
 	o.plan_text = text;
 	o.conninfo = a->conninfo;
+	out.verbose = a->verbose;
+	out.batch_shown_ms = -1;
 	o.on_event = run_print_event;
+	o.event_arg = &out;
 
 	/* The plan's statements must fit how steps run, before connecting. */
 	e = engine_new(plan, NULL, NULL, &o);

@@ -45,6 +45,7 @@ struct cmd_run_args {
 	int		 yes;
 	int		 no_tui;
 	int		 force;
+	int		 verbose;	/* headless: every batch, not every 5 s */
 };
 /* Runs the plan; *ROLLED_BACK (when not NULL) says whether the run ended
  * rolled back, which exits 0 like a run that went to the end. */

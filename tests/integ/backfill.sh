@@ -171,7 +171,7 @@ check "after the kills the journal's rows and batches agree with the data" agree
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 newdb 30000
 plan srvcrash "batch_rows = 300; max_rows = 300; pause_ms = 20;"
-"$BELLOWS" run --no-tui --yes -d "dbname=$db" "$work/srvcrash.conf" </dev/null >"$work/srvcrash.out" 2>&1 &
+"$BELLOWS" run --no-tui --yes --verbose -d "dbname=$db" "$work/srvcrash.conf" </dev/null >"$work/srvcrash.out" 2>&1 &
 driver=$!
 wait_for "$work/srvcrash.out" "batch 20:" 100
 as_pg "$BELLOWS_TEST_PGBIN/pg_ctl" -D "$BELLOWS_TEST_PGDATA" -m immediate -w stop >/dev/null 2>&1

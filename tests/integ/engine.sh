@@ -52,7 +52,7 @@ phases = (
       { sql = "ALTER TABLE orders DROP CONSTRAINT orders_user_email_nn"; } ); }
 );
 PLAN
-run run --no-tui --yes --operator alice "$work/seed.conf"
+run run --no-tui --yes --verbose --operator alice "$work/seed.conf"
 check "the seed plan runs end to end with --yes (exit 0)" [ "$rc" = 0 ]
 # Progress: each batch line's percentage against the truth (dense keys 1..25000).
 worst=$(sed -n 's/.*up to key \([0-9]*\) .*(\([0-9.]*\)%).*/\1 \2/p' "$work/out" |

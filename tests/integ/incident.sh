@@ -333,4 +333,23 @@ want=$(q "SELECT round(rows_done * 1000.0 / active_ms) FROM bellows.steps WHERE 
 check "status gives rows/s over that working time ($want)" \
 	grep -q "\"rows_per_s\":$want" "$work/status.json"
 
+# --- 10: headless, a stopped step's blocker terminated by name ----------
+newdb
+blocker 60
+tty_start "'$BELLOWS' run --no-tui -d 'dbname=$db' '$work/add.conf'"
+tty_seen "proceed?" && answer y
+tty_seen "roll \[b\]ack" && answer "terminate $bpid"
+tty_seen "terminate: backend $bpid terminated" && answer r
+tty_end
+TAP_LOG='$work/tty.out'
+check "the retry question is asked once, with its keys" \
+	[ "$(grep -c "retry, roll back or quit" "$work/tty.out")" = 0 ] &&
+	grep -q "or terminate PID" "$work/tty.out"
+check "terminate PID at a stopped step ends the blocker, journaled with who asked" \
+	[ "$(q "SELECT count(*) FROM bellows.events WHERE kind = 'terminate' AND detail LIKE '%$bpid%'")" = 1 ]
+check "then r retries and the step finishes (exit 0)" [ "$rc" = 0 ] &&
+	[ "$(q "SELECT state FROM bellows.steps")" = done ]
+TAP_LOG='$work/out'
+wait "$bjob" 2>/dev/null
+
 echo "1..$n"

@@ -52,7 +52,7 @@ sed 's/^retries = 0;/retries = 0;\nrequire_second_signoff = ( "contract" );/' "$
 # The run on a terminal (script(1)), answered through a fifo (tap.sh).
 start() {
 	plan=$1
-	tty_start "'$BELLOWS' run --no-tui --operator matrix -d 'dbname=$db' '$base/$plan'"
+	tty_start "'$BELLOWS' run --no-tui --verbose --operator matrix -d 'dbname=$db' '$base/$plan'"
 }
 say() { tty_say "$1"; }
 seen() { tty_seen "$@"; }
@@ -107,7 +107,7 @@ reach_more() { # the same database: continue to the next state
 # decline or accept).
 send() {
 	case $1 in
-	sig)	pkill -INT -f "bellows run --no-tui --operator matrix -d dbname=$db " ;;
+	sig)	pkill -INT -f "bellows run --no-tui --verbose --operator matrix -d dbname=$db " ;;
 	b/n)	say b; seen "roll back, undoing" && say n ;;
 	b/y)	say b; seen "roll back, undoing" && say y ;;
 	*)	say "$1" ;;
@@ -123,13 +123,13 @@ finish() {
 	for i in $(seq 1 40); do
 		kill -0 "$tty_pid" 2>/dev/null || break
 		[ "$i" = 4 ] && say q
-		[ "$i" = 8 ] && pkill -INT -f "bellows run --no-tui --operator matrix -d dbname=$db "
+		[ "$i" = 8 ] && pkill -INT -f "bellows run --no-tui --verbose --operator matrix -d dbname=$db "
 		sleep 0.3
 	done
 	ended=yes
 	if kill -0 "$tty_pid" 2>/dev/null; then
 		ended=no
-		pkill -9 -f "bellows run --no-tui --operator matrix -d dbname=$db "
+		pkill -9 -f "bellows run --no-tui --verbose --operator matrix -d dbname=$db "
 	fi
 	wait "$tty_pid" 2>/dev/null
 	exec 7>&-
