@@ -185,14 +185,16 @@ run_answer(struct engine *e, const struct engine_snapshot *s, char *line)
 		rc = engine_command(e, ENGINE_CMD_RESUME, NULL, &cause);
 	else if (strncmp(line, "terminate ", 10) == 0)
 		rc = engine_command(e, ENGINE_CMD_TERMINATE, line + 10, &cause);
+	else if (strcmp(line, "cancel") == 0)
+		rc = engine_command(e, ENGINE_CMD_CANCEL, NULL, &cause);
 	else if (strncmp(line, "cancel ", 7) == 0)
 		rc = engine_command(e, ENGINE_CMD_CANCEL_BACKEND, line + 7,
 		    &cause);
 	else switch (s->question) {
 	case ENGINE_Q_NONE:
 		if (*line != '\0')
-			printf("(type 'pause', 'resume', 'override ID REASON', "
-			    "'terminate PID' or 'cancel PID')\n");
+			printf("(type 'pause', 'resume', 'cancel', 'override ID "
+			    "REASON', 'terminate PID' or 'cancel PID')\n");
 		break;
 	case ENGINE_Q_CONFIRM:
 	case ENGINE_Q_GATE:

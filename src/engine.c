@@ -875,8 +875,11 @@ engine_step_failed(struct engine *e, struct conn_error *err)
 		    CONN_CONNECTION_LOST);
 	/* A lock timeout with attempts left is still the step's own
 	 * business: it stays running through the backoff. */
-	retrying = !e->quitting && conn_alive(e->exec) &&
-	    conn_error_is(err, CONN_LOCK_TIMEOUT) && e->attempts < attempts;
+	/* The operator's x wins over the next attempt, even when the lock
+	 * timeout ended the statement before the cancel reached it. */
+	retrying = !e->quitting && !e->cancel_requested &&
+	    conn_alive(e->exec) && conn_error_is(err, CONN_LOCK_TIMEOUT) &&
+	    e->attempts < attempts;
 	if (e->rolling_back) {
 		/* The undo failed: the step's change still stands, and the
 		 * next rollback undoes it again. */
@@ -926,6 +929,13 @@ engine_step_failed(struct engine *e, struct conn_error *err)
 			free(m);
 			return;
 		}
+		if (e->cancel_requested)
+			engine_stop(e, "cancelled by %s during attempt %d: "
+			    "could not take the lock within %ldms; in the way: "
+			    "%s", e->o.operator, e->attempts,
+			    e->plan->lock_timeout_ms, e->blocker != NULL ?
+			    e->blocker : "unknown (gone when sampled)");
+		else
 		engine_stop(e, "gave up after %d attempt%s: could not take the "
 		    "lock within %ldms; in the way: %s", e->attempts,
 		    e->attempts == 1 ? "" : "s",
@@ -2898,6 +2908,28 @@ engine_command(struct engine *e, enum engine_cmd cmd, const char *arg,
 		}
 		return (0);
 	case ENGINE_CMD_CANCEL:
+		if (!e->job_running && e->state == ENGINE_BACKOFF &&
+		    engine_current_started(e)) {
+			/* Between two attempts (or batches): no next one. */
+			e->timer_at = -1;
+			e->cancel_requested = 1;
+			engine_event(e, "cancel", "requested by %s", e->o.operator);
+			if (e->bf != NULL) {
+				e->snap.step_state[e->phase][0] = ENGINE_STEP_FAILED;
+				engine_phase_row(e, JOURNAL_FAILED);
+				engine_stop(e, "backfill cancelled by %s between "
+				    "batches; %lld rows done", e->o.operator,
+				    (long long)e->snap.rows_done);
+				return (0);
+			}
+			e->snap.step_state[e->phase][e->step] = e->rolling_back ?
+			    ENGINE_STEP_DONE : ENGINE_STEP_FAILED;
+			if (engine_journal_stopped(e, JOURNAL_FAILED, &why) != 0)
+				free(why);
+			engine_stop(e, "cancelled by %s before attempt %d",
+			    e->o.operator, e->attempts + 1);
+			return (0);
+		}
 		if (!e->job_running) {
 			*cause = xstrdup("no statement is running");
 			return (-1);

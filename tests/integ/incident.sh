@@ -352,4 +352,25 @@ check "then r retries and the step finishes (exit 0)" [ "$rc" = 0 ] &&
 TAP_LOG='$work/out'
 wait "$bjob" 2>/dev/null
 
+# --- 11: cancel wins over a short lock_timeout's next attempt ----------
+newdb
+blocker 60
+sed -e 's/retries = 1/retries = 100/' -e 's/add-note/cancel-wins/' "$work/add.conf" >"$work/cancel.conf"
+tty_start "'$BELLOWS' run --no-tui -d 'dbname=$db' '$work/cancel.conf'"
+tty_seen "proceed?" && answer y
+tty_seen "backoff: retrying" 2 && answer cancel
+tty_seen "roll \[b\]ack"
+attempts=$(q "SELECT attempts FROM bellows.steps")
+sleep 1.5
+TAP_LOG='$work/tty.out'
+check "cancel during a retry loop stops the step: no attempt after it ($attempts)" \
+	[ "$(q "SELECT attempts FROM bellows.steps")" = "$attempts" ] &&
+	grep -q "stopped: cancelled by" "$work/tty.out"
+answer q
+tty_end
+check "and the run exits 1 with the step failed" [ "$rc" = 1 ] &&
+	[ "$(q "SELECT state FROM bellows.steps")" = failed ]
+TAP_LOG='$work/out'
+unblock
+
 echo "1..$n"
