@@ -1074,11 +1074,63 @@ sql_reserved_note(const char *text, int off)
 	return (note);
 }
 
-/* A part of a query that writes or locks: what it is. */
+/*
+ * Functions whose effect a READ ONLY transaction does not stop: they end
+ * other sessions, reload or switch the server, take or release locks,
+ * signal, set the session, or reach outside it (dblink, files, slots).
+ * Names as in pg_proc; an entry ending in '*' is a prefix.
+ */
+static const char *const sql_acting_functions[] = {
+	"pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf",
+	"pg_rotate_logfile", "pg_log_backend_memory_contexts",
+	"pg_switch_wal", "pg_create_restore_point", "pg_promote",
+	"pg_wal_replay_pause", "pg_wal_replay_resume", "pg_advisory*",
+	"pg_try_advisory*", "pg_notify", "set_config", "lo_import",
+	"lo_export", "lo_unlink", "dblink*", "pg_file_*", "pg_read_file",
+	"pg_read_binary_file", "pg_ls_*", "pg_stat_file", "pg_create_*",
+	"pg_drop_*", "pg_replication_*", "pg_stat_reset*",
+	"pg_import_system_collations", "pg_copy_*", "pg_logical_emit_message",
+	"pg_sequence_last_value", "setval", "nextval"
+};
+
+/* The acting function a FuncCall calls (its pg_proc name), or NULL. */
+static const char *
+sql_acting_function(const ProtobufCMessage *m)
+{
+	const PgQuery__FuncCall	*fc;
+	const PgQuery__Node	*last;
+	const char		*name, *e;
+	size_t			 i, n;
+
+	if (m->descriptor != &pg_query__func_call__descriptor)
+		return (NULL);
+	fc = (const PgQuery__FuncCall *)m;
+	if (fc->n_funcname == 0)
+		return (NULL);
+	last = fc->funcname[fc->n_funcname - 1];
+	if (last->node_case != PG_QUERY__NODE__NODE_STRING)
+		return (NULL);
+	name = last->string->sval;
+	for (i = 0; i < nitems(sql_acting_functions); i++) {
+		e = sql_acting_functions[i];
+		n = strlen(e);
+		if (e[n - 1] == '*' ? strncmp(name, e, n - 1) == 0 :
+		    strcmp(name, e) == 0)
+			return (e);
+	}
+	return (NULL);
+}
+
+/* A part of a query that writes, locks or acts: what it is (an acting
+ * function's name, from sql_acting_functions). */
 static const char *
 sql_visit_writes(const ProtobufCMessage *m)
 {
 	const PgQuery__SelectStmt	*q;
+	const char			*f;
+
+	if ((f = sql_acting_function(m)) != NULL)
+		return (f);
 
 	if (m->descriptor == &pg_query__insert_stmt__descriptor ||
 	    m->descriptor == &pg_query__update_stmt__descriptor ||
@@ -1122,7 +1174,12 @@ sql_check_query(const char *text, char **cause, int *off)
 		*off = st->off;
 	} else if ((why = sql_search(&st->node->base, SQL_CHECK_DEPTH,
 	    "nested too deeply to check", sql_visit_writes)) != NULL) {
-		*cause = xstrdup(why);
+		if (strncmp(why, "must", 4) == 0 || strncmp(why, "nested", 6) == 0)
+			*cause = xstrdup(why);
+		else
+			*cause = xasprintf("must only read: it calls %s, which "
+			    "acts outside the transaction (READ ONLY does not "
+			    "stop it)", why);
 		*off = st->off;
 	} else
 		rc = 0;

@@ -74,7 +74,7 @@ refused() {
 	check "$2: nothing changed in the database" untouched
 }
 
-echo "1..58"
+echo "1..60"
 
 # --- 1: a where ending in a comment --------------------------------------
 plan "$work/where.conf" where-comment \
@@ -162,3 +162,21 @@ check "every order got its email, in batches of 100" \
 	[ "$(q "SELECT batches FROM bellows.steps WHERE run = '"'good'"' AND phase = 1")" = 50 ]'
 check "check now proves the bound and plans the batch (ok)" \
 	eval 'run check "$work/good.conf"; [ "$rc" = 0 ] && grep -q "ok .*batch statement of backfill .*key bounds applied" "$work/out"'
+
+# A checklist query calling a function that acts outside the transaction
+# (READ ONLY does not stop pg_terminate_backend): refused before it runs.
+psql -X -q -d "$db" -c "SELECT pg_sleep(20)" >/dev/null 2>&1 &
+victim=$!
+sleep 0.5
+vpid=$(q "SELECT pid FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(20)'")
+cat >"$work/acting.conf" <<PLAN
+name = "acting";
+checklist = ( { id = "probe"; text = "a harmless looking probe";
+    sql = "SELECT pg_terminate_backend($vpid)"; } );
+phases = ( { name = "v"; verify = ( { sql = "SELECT 1"; expect = "1"; } ); } );
+PLAN
+run check "$work/acting.conf"
+check "check refuses a checklist query that terminates a session (exit 2), naming it" \
+	eval '[ "$rc" = 2 ] && grep -q "acting.conf:3: checklist\[0\].sql: must only read: it calls pg_terminate_backend" "$work/out"'
+check "and the other session is still there" [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE pid = $vpid")" = 1 ]
+kill $victim 2>/dev/null; q "SELECT pg_terminate_backend($vpid)" >/dev/null; wait $victim 2>/dev/null

@@ -445,6 +445,16 @@ test_sql_query_check_refuses_what_writes(void **state)
 		    "data-modifying" },
 		{ "SELECT (", "syntax" },
 		{ "", "exactly one" },
+		/* READ ONLY does not stop these: refused by name. */
+		{ "SELECT pg_terminate_backend(6866)", "calls pg_terminate_backend" },
+		{ "SELECT count(*) FROM pg_stat_activity WHERE "
+		    "pg_catalog.pg_cancel_backend(pid)", "calls pg_cancel_backend" },
+		{ "SELECT pg_advisory_lock(1)", "calls pg_advisory*" },
+		{ "SELECT * FROM dblink('x', 'DELETE FROM t') AS d(a int)",
+		    "calls dblink*" },
+		{ "SELECT set_config('search_path', 'x', false)", "set_config" },
+		{ "SELECT pg_reload_conf()", "pg_reload_conf" },
+		{ "SELECT pg_backend_pid(), pg_sleep(0)", NULL },
 	};
 	char	*cause;
 	size_t	 i;
