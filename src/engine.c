@@ -1683,7 +1683,7 @@ engine_rb_loss(const char *sql)
 	const PgQuery__AlterTableStmt	*at;
 	const PgQuery__DropStmt		*ds;
 	struct buf			 b;
-	size_t				 i, k;
+	size_t				 i, k, i2;
 
 	buf_init(&b);
 	sc = sql_parse(sql);
@@ -1706,12 +1706,29 @@ engine_rb_loss(const char *sql)
 			}
 		} else if (n->node_case == PG_QUERY__NODE__NODE_DROP_STMT) {
 			ds = n->drop_stmt;
-			if (ds->remove_type ==
-			    PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
-			    ds->remove_type ==
+			if (ds->remove_type !=
+			    PG_QUERY__OBJECT_TYPE__OBJECT_TABLE &&
+			    ds->remove_type !=
 			    PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)
-				buf_printf(&b, "%sthe table and every row in it",
-				    b.len > 0 ? "; " : "");
+				continue;
+			for (k = 0; k < ds->n_objects; k++) {
+				const PgQuery__List	*l;
+
+				if (ds->objects[k]->node_case !=
+				    PG_QUERY__NODE__NODE_LIST)
+					continue;
+				l = ds->objects[k]->list;
+				buf_printf(&b, "%sthe table ", b.len > 0 ?
+				    "; " : "");
+				for (c = NULL, i2 = 0; i2 < l->n_items; i2++) {
+					c = l->items[i2];
+					if (c->node_case ==
+					    PG_QUERY__NODE__NODE_STRING)
+						buf_printf(&b, "%s%s", i2 > 0 ?
+						    "." : "", c->string->sval);
+				}
+				buf_puts(&b, " and every row in it");
+			}
 		}
 	}
 	sql_free(sc);
@@ -2333,15 +2350,44 @@ engine_take_run(struct engine *e, char **cause)
 	return (CMD_EXIT_DONE);
 }
 
+/* A step whose undo started but did not finish, or NULL. */
+static struct journal_step *
+engine_unfinished_undo(struct engine *e)
+{
+	size_t	i;
+
+	for (i = 0; i < e->run->nsteps; i++) {
+		if (e->run->steps[i].undo != NULL &&
+		    strcmp(e->run->steps[i].undo, JOURNAL_DONE) != 0 &&
+		    strcmp(e->run->steps[i].state, JOURNAL_DONE) == 0)
+			return (&e->run->steps[i]);
+	}
+	return (NULL);
+}
+
 int
 engine_start(struct engine *e, char **cause)
 {
-	int	rc;
+	struct journal_step	*js;
+	int			 rc;
 
 	if ((rc = engine_take_run(e, cause)) != CMD_EXIT_DONE) {
 		e->exit_code = rc;
 		e->state = ENGINE_INTERRUPTED;
 		return (rc);
+	}
+	/* A rollback that did not finish is finished by a rollback: going
+	 * forward would re-apply what the operator chose to undo. */
+	if (!e->o.rollback && !e->o.force &&
+	    (js = engine_unfinished_undo(e)) != NULL) {
+		*cause = xasprintf("run '%s': a rollback did not finish (the "
+		    "undo of step '%s' of phase '%s' is %s); 'bellows rollback "
+		    "%s' finishes it, or --force goes forward instead",
+		    e->plan->name, js->step_name != NULL ? js->step_name : "-",
+		    js->phase_name, js->undo, e->plan->file);
+		engine_finish(e, ENGINE_INTERRUPTED, e->state_before,
+		    CMD_EXIT_USAGE);
+		return (CMD_EXIT_USAGE);
 	}
 	engine_run_event(e, "driver", "%s drives run '%s'%s", e->o.operator,
 	    e->plan->name, e->o.yes ? " with --yes" : "");
@@ -2389,6 +2435,9 @@ engine_reconnect(struct engine *e)
 	if (e->mon != NULL && !conn_alive(e->mon) &&
 	    conn_reset(e->mon, &err) != 0)
 		conn_error_clear(&err);
+	/* What happened while the connection was down goes to the journal
+	 * before the driver takes the run again: ids follow time. */
+	engine_flush(e);
 	e->locked = 0;
 	phase = e->phase;
 	step = e->step;

@@ -1687,6 +1687,9 @@ journal_status_text(struct buf *b, const struct journal_run *run,
 		if (s->attempts > 0)
 			buf_printf(b, "%d attempt%s", s->attempts,
 			    s->attempts == 1 ? "" : "s");
+		if (s->undo != NULL && strcmp(s->undo, JOURNAL_DONE) != 0)
+			buf_printf(b, "%sits undo %s: 'bellows rollback' "
+			    "finishes it", s->attempts > 0 ? ", " : "", s->undo);
 		if (s->kind != NULL &&
 		    strcmp(s->kind, JOURNAL_KIND_BACKFILL) == 0 &&
 		    (s->batches > 0 ||

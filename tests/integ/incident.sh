@@ -137,6 +137,11 @@ for sig in KILL INT; do
 	sleep 1.5 # the server notices the dead client (client_connection_check_interval)
 	check "after kill -$sig during the undo the column is still there" \
 		[ "$(q "SELECT count(*) FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'note' AND NOT attisdropped")" = 1 ]
+	run run --no-tui --yes "$work/slow.conf"
+	check "after kill -$sig during the undo, run refuses to go forward (exit 2), saying rollback finishes it" \
+		[ "$rc" = 2 ] && grep -q "a rollback did not finish.*bellows rollback" "$work/out"
+	"$BELLOWS" status -d "dbname=$db" slow-undo >"$work/st.out" 2>&1
+	check "and status says the undo is unfinished" grep -q "its undo .*bellows rollback' finishes it" "$work/st.out"
 	run rollback --no-tui --yes "$work/slow.conf"
 	check "after kill -$sig the next rollback redoes the undo and drops the column" \
 		[ "$rc" = 0 ] && [ "$(q "SELECT count(*) FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'note' AND NOT attisdropped")" = 0 ]
