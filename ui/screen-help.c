@@ -107,10 +107,10 @@ help_database(const struct keys_ctx *ctx, struct help_line **lines,
 	help_add(lines, n, DRAW_HEADER, xstrdup("Database"));
 	help_add(lines, n, DRAW_NORMAL, xasprintf("  %s", db));
 	help_add(lines, n, DRAW_NORMAL, xasprintf("  A second engineer "
-	    "follows with: bellows watch -d \"host=%s%s%.*s dbname=%s\" %s",
-	    host, colon < slash ? " port=" : "", colon < slash ?
-	    (int)(slash - colon - 1) : 0, colon < slash ? colon + 1 : "",
-	    slash + 1, ctx->plan->name));
+	    "follows with: bellows watch -d \"host=%s%s%.*s user=%.*s "
+	    "dbname=%s\" %s", host, colon < slash ? " port=" : "",
+	    colon < slash ? (int)(slash - colon - 1) : 0, colon < slash ?
+	    colon + 1 : "", (int)(at - db), db, slash + 1, ctx->plan->name));
 	help_add(lines, n, DRAW_NORMAL, xstrdup(""));
 	free(host);
 }
