@@ -81,7 +81,7 @@ echo "1..35"
 # --- 1: dense integer keys ----------------------------------------------
 newdb 20000
 plan dense
-run run --no-tui --yes "$work/dense.conf"
+run run --no-tui --yes --verbose "$work/dense.conf"
 check "dense keys: the backfill finishes (exit 0)" [ "$rc" = 0 ]
 check "dense keys: every row has its user's email" [ "$(wrong)" = 0 ]
 check "dense keys: no row was updated twice" [ "$(twice)" = 0 ]
