@@ -224,11 +224,11 @@ newdb 8000
 q "CREATE SEQUENCE slow_once;
    CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS \$\$
    BEGIN
-       IF NEW.id = 4900 AND nextval('slow_once') = 1 THEN PERFORM pg_sleep(1.5); END IF;
+       IF NEW.id = 4900 AND nextval('slow_once') = 1 THEN PERFORM pg_sleep(2.5); END IF;
        RETURN NEW;
    END \$\$;
    CREATE TRIGGER slow_row BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION slow_row();" >/dev/null
-plan blocked "batch_rows = 1000; max_rows = 1000; max_blocked_ms = 300;"
+plan blocked "batch_rows = 1000; max_rows = 1000; max_blocked_ms = 300; target_batch_ms = 200;"
 "$BELLOWS" run --no-tui --yes -d "dbname=$db" "$work/blocked.conf" </dev/null >"$work/out" 2>&1 &
 driver=$!
 for _ in $(seq 1 300); do
