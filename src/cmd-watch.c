@@ -477,6 +477,7 @@ struct watch_tui {
 	int64_t			 next_ms;	/* next look, console clock */
 	int			 notified;	/* a NOTIFY came in since the look */
 	int			 lost;		/* the journal connection is gone */
+	int64_t			 retry_ms;	/* next reconnect attempt */
 	char			*cosign_phase;	/* cosign_text is of this phase */
 	char			*cosign_text;
 };
@@ -496,10 +497,34 @@ watch_tui_lost(struct watch_tui *t, const char *why)
 	if (t->lost)
 		return;
 	t->lost = 1;
+	t->retry_ms = util_now_ms() + WATCH_POLL_MS;
 	console_log(t->con, time(NULL), NULL, NULL, "connection-lost",
 	    why != NULL ? why : "the journal connection is gone");
-	console_log(t->con, time(NULL), NULL, NULL, "watch", "the view "
-	    "stops here; q leaves, bellows watch again follows the run");
+	console_log(t->con, time(NULL), NULL, NULL, "watch", "what this view "
+	    "shows is stale until the connection is back; trying again every "
+	    "2 s");
+}
+
+/* Lost: try again (a refused connection answers at once); back, the
+ * view looks at the journal at once and follows the run again. */
+static void
+watch_tui_retry(struct watch_tui *t)
+{
+	struct conn_error	err = { 0 };
+
+	if (util_now_ms() < t->retry_ms)
+		return;
+	t->retry_ms = util_now_ms() + WATCH_POLL_MS;
+	if (conn_reset(t->w->c, &err) != 0) {
+		conn_error_clear(&err);
+		return;
+	}
+	if (conn_command(t->w->c, "LISTEN bellows", 0, NULL, &err) != 0)
+		conn_error_clear(&err);
+	t->lost = 0;
+	t->next_ms = util_now_ms();
+	console_log(t->con, time(NULL), NULL, NULL, "reconnected", "the view "
+	    "follows the run again");
 }
 
 /* The backfilled table's live rows as the monitor last read them. */
@@ -614,7 +639,8 @@ watch_tui_pollfd(void *arg, int *fd, int *timeout_ms)
 
 	*fd = t->lost ? -1 : conn_socket(t->w->c);
 	if (t->lost) {
-		*timeout_ms = -1;
+		left = t->retry_ms - util_now_ms();
+		*timeout_ms = left < 0 ? 0 : (int)left;
 		return;
 	}
 	/* A notification read along with a query's result is in libpq's
@@ -629,8 +655,10 @@ watch_tui_advance(void *arg)
 	struct watch_tui	*t = arg;
 	PGnotify		*nt;
 
-	if (t->lost)
+	if (t->lost) {
+		watch_tui_retry(t);
 		return;
+	}
 	if (PQconsumeInput(conn_pg(t->w->c)) == 0) {
 		watch_tui_lost(t, PQerrorMessage(conn_pg(t->w->c)));
 		return;
@@ -677,6 +705,7 @@ watch_tui_watch(void *arg)
 	t->uw.operator = t->w->operator;
 	t->uw.driver = d->operator;
 	t->uw.gone = d->gone;
+	t->uw.lost = t->lost;
 	t->uw.reconnecting = d->reconnecting;
 	t->uw.free_s = (int)(d->free_ms / 1000);
 	t->uw.waiting_phase = watchview_waiting_phase(t->wv);

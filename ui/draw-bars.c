@@ -19,6 +19,10 @@ draw_state_word(const struct draw_ctx *d, enum draw_style *st)
 	const struct engine_snapshot	*s = d->k->snap;
 
 	*st = DRAW_TITLE;
+	if (d->k->watch != NULL && d->k->watch->lost) {
+		*st = DRAW_BAD;
+		return ("NO CONNECTION: STALE");
+	}
 	if (d->k->watch != NULL && d->k->watch->gone) {
 		*st = DRAW_BAD;
 		return ("DRIVER GONE");

@@ -142,6 +142,8 @@ struct ui_watch {
 	const char	*driver;	/* who drives (NULL: nobody yet) */
 	const char	*since;		/* "14:02:07", local time */
 	int		 gone;		/* the driver went away mid-run */
+	int		 lost;		/* the watcher's own connection is down:
+					   what it shows is stale */
 	int		 reconnecting;	/* the run's lock is free, for free_s,
 					   less than the driver-gone window */
 	int		 free_s;

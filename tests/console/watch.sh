@@ -44,7 +44,7 @@ PLAN
 tm new-session -d -s keeper -x 80 -y 24 "sleep 600" || {
 	echo "Bail out! cannot start tmux"; exit 99; }
 
-echo "1..26"
+echo "1..29"
 "$BELLOWS" run --no-tui --yes --operator alice -d "dbname=$db" "$work/pair.conf" \
 	</dev/null >"$work/driver.out" 2>&1 &
 driver=$!
@@ -133,4 +133,23 @@ printf 'note STOP: errors spiking, hold the gate\nquit\n' |
 	"$BELLOWS" watch --no-tui --operator bob -d "dbname=$db" noted >"$work/note.out" 2>&1
 expect "a watcher's note shows in the driver console's event log within a second" \
 	"note: bob: STOP: errors spiking, hold the gate" 1
+keys q
+# --- the watcher's own connection drops: stale, said so, then back ----------
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+sed 's/name = "noted"/name = "noted2"/' "$work/noted.conf" >"$work/noted2.conf"
+sess=drv2
+tm new-session -d -s drv2 -x 100 -y 30 \
+    "env LANG=C.UTF-8 PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' \
+     '$BELLOWS' run -d dbname=$db --operator alice '$work/noted2.conf'; sleep 60"
+shows_within "Gate" 10 || true
+watch w4 noted2 carol
+shows_within "WAITING FOR DRIVER" 10 || true
+as_pg "$BELLOWS_TEST_PGBIN/pg_ctl" -D "$BELLOWS_TEST_PGDATA" -m fast -w stop >/dev/null 2>&1
+expect "the watcher whose connection dropped says its view is stale" \
+	"NO CONNECTION: STALE" 15
+as_pg "$BELLOWS_TEST_PGBIN/pg_ctl" -D "$BELLOWS_TEST_PGDATA" -l "$PGHOST/server.log" -w \
+	-o "-c listen_addresses='' -k $PGHOST -p $PGPORT -c fsync=off" start >/dev/null 2>&1
+expect "and reconnects by itself when the server is back" \
+	"reconnected: the view follows the run again" 15
+lacks "then the title is no longer stale" "NO CONNECTION"
 keys q
