@@ -75,29 +75,6 @@ demo_sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Quote for a POSIX shell, only when needed: the commands we print are
- * meant to be pasted. */
-static char *
-demo_shquote(const char *s)
-{
-	struct buf	 b;
-	const char	*p;
-
-	if (*s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:,@%=") == strlen(s))
-		return (xstrdup(s));
-	buf_init(&b);
-	buf_putc(&b, '\'');
-	for (p = s; *p != '\0'; p++) {
-		if (*p == '\'')
-			buf_puts(&b, "'\\''");
-		else
-			buf_putc(&b, *p);
-	}
-	buf_putc(&b, '\'');
-	return (buf_detach(&b));
-}
-
 /* A libpq conninfo value: single-quoted, backslash and quote escaped. */
 static void
 demo_conninfo_value(struct buf *b, const char *s)
@@ -466,13 +443,13 @@ demo_create(const char *bindir, char **cause)
 	d->conninfo = demo_make_conninfo(d->dir, DEMO_DBNAME);
 	d->admin = demo_make_conninfo(d->dir, "postgres");
 
-	qd = demo_shquote(d->dir);
+	qd = util_shquote(d->dir);
 	d->psql = xasprintf("psql -h %s -p %s -U postgres %s", qd, DEMO_PORT,
 	    DEMO_DBNAME);
 	q = xasprintf("%s/pg_ctl", d->bindir);
-	qb = demo_shquote(q);
+	qb = util_shquote(q);
 	free(q);
-	q = demo_shquote(d->datadir);
+	q = util_shquote(d->datadir);
 	d->stop = xasprintf("%s%s%s%s -D %s -m fast stop && rm -rf %s",
 	    d->run_as ? "runuser -u " : "", d->run_as ? d->user : "",
 	    d->run_as ? " -- " : "", qb, q, qd);

@@ -1739,25 +1739,6 @@ engine_rb_loss(const char *sql)
 	return (buf_detach(&b));
 }
 
-/* "    takes ACCESS EXCLUSIVE on orders (brief)" for each statement. */
-static void
-engine_lock_lines(struct buf *b, const char *sql)
-{
-	struct sql_script	*s;
-	size_t			 i;
-	char			*l;
-
-	s = sql_parse(sql);
-	for (i = 0; i < s->nstmts; i++) {
-		if (s->stmts[i].node == NULL)
-			continue;
-		l = lint_lock_summary(&s->stmts[i]);
-		buf_printf(b, "    takes %s\n", l);
-		free(l);
-	}
-	sql_free(s);
-}
-
 /*
  * The rollback question: each thing to undo with its SQL and the lock it
  * takes, then what is lost with it (the data of what it drops, the rows
@@ -1785,7 +1766,7 @@ engine_rollback_prompt(struct engine *e, char **prompt, char **cause)
 			n++;
 			buf_printf(&b, "  %s / %s: %s\n", ph->name,
 			    ph->steps[it.s].name, ph->steps[it.s].rollback);
-			engine_lock_lines(&b, ph->steps[it.s].rollback);
+			lint_lock_lines(&b, ph->steps[it.s].rollback);
 			if ((loss = engine_rb_loss(ph->steps[it.s].rollback)) !=
 			    NULL) {
 				buf_printf(&lost, "    %s\n", loss);
@@ -1983,7 +1964,7 @@ engine_phase_prompt(struct engine *e)
 			buf_printf(&b, "  %s: %s%s\n", ph->steps[i].name,
 			    ph->steps[i].sql, ph->steps[i].rollback == NULL ?
 			    "  [irreversible]" : "");
-			engine_lock_lines(&b, ph->steps[i].sql);
+			lint_lock_lines(&b, ph->steps[i].sql);
 		}
 		buf_printf(&b, "each under lock_timeout %ldms, up to %d "
 		    "attempt%s", e->plan->lock_timeout_ms, e->plan->retries + 1,

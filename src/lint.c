@@ -3093,3 +3093,20 @@ lint_lock_summary(const struct sql_stmt *st)
 	free(fkt);
 	return (out);
 }
+
+void
+lint_lock_lines(struct buf *b, const char *sql)
+{
+	struct sql_script	*sc = sql_parse(sql);
+	size_t			 i;
+	char			*l;
+
+	for (i = 0; i < sc->nstmts; i++) {
+		if (sc->stmts[i].node == NULL)
+			continue;
+		l = lint_lock_summary(&sc->stmts[i]);
+		buf_printf(b, "    takes %s\n", l);
+		free(l);
+	}
+	sql_free(sc);
+}

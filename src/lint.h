@@ -157,5 +157,9 @@ const struct lint_rule_info *lint_rule_find(const char *id);
  * frees.  Never NULL.
  */
 char	*lint_lock_summary(const struct sql_stmt *);
+/* "    takes <lint_lock_summary>" and a newline for each statement of SQL,
+ * appended to B (statements that do not parse are left out). */
+struct buf;
+void	 lint_lock_lines(struct buf *, const char *sql);
 
 #endif

@@ -446,3 +446,24 @@ util_now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
+
+char *
+util_shquote(const char *s)
+{
+	struct buf	 b;
+	const char	*p;
+
+	if (*s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:,@%=") == strlen(s))
+		return (xstrdup(s));
+	buf_init(&b);
+	buf_putc(&b, '\'');
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '\'')
+			buf_puts(&b, "'\\''");
+		else
+			buf_putc(&b, *p);
+	}
+	buf_putc(&b, '\'');
+	return (buf_detach(&b));
+}

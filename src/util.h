@@ -106,5 +106,8 @@ void	 linebuf_free(struct linebuf *);
  * candidate, for the error message.  Allocated.
  */
 char	*util_share_file(const char *rel);
+/* S as one word for a POSIX shell: as it is when only safe characters,
+ * else in single quotes.  Caller frees. */
+char	*util_shquote(const char *s);
 
 #endif

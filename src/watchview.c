@@ -106,29 +106,20 @@ watchview_presence(const struct journal_run *run, int64_t now_ms,
 char *
 watchview_takeover(const struct journal_run *run, const char *conninfo)
 {
-	const char	*plan = run->plan_file != NULL ? run->plan_file : "PLAN";
+	char	*plan, *c, *cmd;
 
+	/* Pasted into a shell: a socket path or a password may hold quotes
+	 * or spaces. */
+	plan = util_shquote(run->plan_file != NULL ? run->plan_file : "PLAN");
 	if (conninfo == NULL)
-		return (xasprintf("bellows run %s", plan));
-	return (xasprintf("bellows run -d '%s' %s", conninfo, plan));
-}
-
-/* "    takes LOCK" for each statement of SQL. */
-static void
-watchview_lock_lines(struct buf *b, const char *sql)
-{
-	struct sql_script	*sc = sql_parse(sql);
-	size_t			 i;
-	char			*l;
-
-	for (i = 0; i < sc->nstmts; i++) {
-		if (sc->stmts[i].node == NULL)
-			continue;
-		l = lint_lock_summary(&sc->stmts[i]);
-		buf_printf(b, "    takes %s\n", l);
-		free(l);
+		cmd = xasprintf("bellows run %s", plan);
+	else {
+		c = util_shquote(conninfo);
+		cmd = xasprintf("bellows run -d %s %s", c, plan);
+		free(c);
 	}
-	sql_free(sc);
+	free(plan);
+	return (cmd);
 }
 
 char *
@@ -151,7 +142,7 @@ watchview_phase_text(const struct plan *p, const char *name)
 			buf_printf(&b, "  %s: %s%s\n", ph->steps[i].name,
 			    ph->steps[i].sql, ph->steps[i].rollback == NULL ?
 			    "  [irreversible]" : "");
-			watchview_lock_lines(&b, ph->steps[i].sql);
+			lint_lock_lines(&b, ph->steps[i].sql);
 		}
 		break;
 	case PLAN_PHASE_GATE:

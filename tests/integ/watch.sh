@@ -117,7 +117,7 @@ ms=$(( (t1 - t0) / 1000000 ))
 echo "# gone ${ms}ms after reconnecting was said (window 3000ms, looks every 2000ms)"
 check "only after the window (BELLOWS_DRIVER_GONE_MS=3000): ${ms}ms" [ "$ms" -ge 2000 ]
 check "gone says how to take over, with the exact command" \
-	grep -q "to take over: bellows run -d 'dbname=$db' $work/gone.conf" "$work/watch2.out"
+	grep -q "to take over: bellows run -d dbname=$db $work/gone.conf" "$work/watch2.out"
 kill $watcher 2>/dev/null
 
 # --- a backfill: progress lines; a server restart: the watcher comes back --

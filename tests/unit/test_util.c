@@ -76,6 +76,25 @@ test_suggest_finds_typo_and_refuses_far_words(void **state)
 	assert_null(util_suggest("frobnicate", cands));
 }
 
+/* A take-over or stop command is pasted into a shell: a socket path with a
+ * space or a conninfo with quotes must come out as one word. */
+static void
+test_shquote_makes_one_shell_word(void **state)
+{
+	char	*q;
+
+	(void)state;
+	q = util_shquote("dbname=shop");
+	assert_string_equal(q, "dbname=shop");
+	free(q);
+	q = util_shquote("host='/tmp/a b' dbname=demo");
+	assert_string_equal(q, "'host='\\''/tmp/a b'\\'' dbname=demo'");
+	free(q);
+	q = util_shquote("");
+	assert_string_equal(q, "''");
+	free(q);
+}
+
 int
 main(void)
 {
@@ -85,6 +104,7 @@ main(void)
 		cmocka_unit_test(test_xasprintf_formats),
 		cmocka_unit_test(test_edit_distance_counts_edits),
 		cmocka_unit_test(test_suggest_finds_typo_and_refuses_far_words),
+		cmocka_unit_test(test_shquote_makes_one_shell_word),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

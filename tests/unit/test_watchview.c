@@ -305,7 +305,7 @@ test_driver_that_lets_go_mid_run_is_reconnecting_then_gone(void **state)
 	assert_int_equal(watchview_snapshot(wv)->state, ENGINE_INTERRUPTED);
 	assert_non_null(strstr(watchview_snapshot(wv)->reason, "went away"));
 	assert_string_equal(d->takeover,
-	    "bellows run -d 'dbname=shop' plans/pair.conf");
+	    "bellows run -d dbname=shop plans/pair.conf");
 
 	/* The driver back (or another one): the window starts over. */
 	r->driver_connected = 1;
